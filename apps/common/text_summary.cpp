@@ -1,0 +1,70 @@
+#include "common/text_summary.h"
+
+#include <cstdio>
+#include <string>
+
+namespace herscan::app {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+// Member `key` of `o`, or null when absent (const operator[] on a missing key is undefined).
+const json& at(const json& o, const char* key) {
+  static const json null_value;
+  if (!o.is_object()) return null_value;
+  auto it = o.find(key);
+  return it == o.end() ? null_value : *it;
+}
+
+std::string fmt(const char* format, double value) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, value);
+  return buf;
+}
+
+// "1523 Hz ± 402" from {"mean":…, "std":…}; "–" when null.
+std::string mean_std(const json& s, const char* format) {
+  if (!at(s, "mean").is_number()) return "–";
+  std::string text = fmt(format, at(s, "mean").get<double>());
+  if (at(s, "std").is_number()) text += " ± " + fmt(format, at(s, "std").get<double>());
+  return text;
+}
+
+void line(std::string& out, const char* label, const std::string& text) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "  %-10s", label);
+  out += buf + text + "\n";
+}
+
+}  // namespace
+
+std::string text_summary(const json& p) {
+  std::string out = p.value("file", "") + "\n";
+  if (const json& f = at(p, "format"); f.is_object()) {
+    std::string text = f.value("container", "?") + " (" + f.value("codec", "?") + "), " +
+                       fmt("%g Hz", f.value("sample_rate_hz", 0.0)) + ", " +
+                       std::to_string(f.value("channels", 0)) + " ch";
+    if (at(f, "bit_depth").is_number())
+      text += ", " + std::to_string(at(f, "bit_depth").get<int>()) + "-bit";
+    text += ", " + fmt("%.2f s", f.value("duration_s", 0.0));
+    line(out, "format", text);
+  }
+  if (const json& s = at(p, "spectral"); s.is_object()) {
+    line(out, "spectrum",
+         "centroid " + mean_std(at(s, "centroid_hz"), "%.0f") + " Hz, rolloff " +
+             mean_std(at(s, "rolloff_hz"), "%.0f") + " Hz, bandwidth " +
+             mean_std(at(s, "bandwidth_hz"), "%.0f") + " Hz");
+    line(out, "texture",
+         "flatness " + mean_std(at(s, "flatness"), "%.3f") + ", flux " +
+             mean_std(at(s, "flux"), "%.3f") + ", zcr " +
+             mean_std(at(s, "zero_crossing_rate"), "%.3f") + ", rms " +
+             mean_std(at(s, "rms"), "%.3f"));
+  }
+  if (const json& a = at(p, "analysis"); a.is_object()) {
+    line(out, "analysis",
+         "herscan " + a.value("version", "?") + ", " + fmt("%.2f s", a.value("elapsed_s", 0.0)));
+  }
+  return out;
+}
+
+}  // namespace herscan::app

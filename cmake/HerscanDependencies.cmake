@@ -1,0 +1,9 @@
+# Third-party libraries, all from Debian 12 packages (scripts/setup.sh installs them).
+# FFTW3 (float), libsndfile and libsoxr ship pkg-config files; nlohmann_json, CLI11 and
+# GoogleTest ship CMake packages.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(FFTW3F REQUIRED IMPORTED_TARGET fftw3f)
+pkg_check_modules(SNDFILE REQUIRED IMPORTED_TARGET sndfile)
+pkg_check_modules(SOXR REQUIRED IMPORTED_TARGET soxr)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(Threads REQUIRED)

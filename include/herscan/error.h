@@ -1,0 +1,41 @@
+// herscan/error.h — the one exception type herscan throws, with a stable machine-readable code.
+//
+// Data conditions that still allow a result (silence, a feature undefined on some frames) are
+// reported as documented values, never as exceptions. Exceptions are for misuse (bad
+// configuration) and for input that cannot be analysed (not audio, truncated, non-finite
+// samples, too short). The code strings are part of the JSON contract (docs/profile-schema.md).
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace herscan {
+
+enum class ErrorCode {
+  invalid_argument,  // misuse: a configuration field out of range, a bad call sequence
+  not_found,         // the path does not exist
+  not_a_file,        // the path is a directory or another non-regular file
+  unreadable,        // permission denied or another OS-level open/read failure
+  empty_file,        // zero bytes
+  not_audio,         // libsndfile recognises no audio format in the bytes
+  invalid_format,    // a header with zero channels, zero rate or absurd values
+  truncated,         // fewer frames decoded than the header promises, or a decode error mid-file
+  non_finite,        // a NaN or infinite sample
+  too_short,         // shorter than one analysis frame
+  internal,          // a bug in herscan or a library it uses
+};
+
+/// Stable snake_case name of a code, as written in JSON error records ("not_audio", ...).
+std::string_view error_code_name(ErrorCode code) noexcept;
+
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  ErrorCode code() const noexcept { return code_; }
+
+ private:
+  ErrorCode code_;
+};
+
+}  // namespace herscan

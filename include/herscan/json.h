@@ -1,0 +1,23 @@
+// herscan/json.h — the profile as JSON, schema "herscan.profile/1" (docs/profile-schema.md).
+//
+// Non-finite numbers never reach JSON: they become null (docs/profile-schema.md lists where
+// and why). Numbers are rounded to 7 significant digits, the precision of the float
+// computations behind them.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "herscan/error.h"
+#include "herscan/profile.h"
+
+namespace herscan {
+
+inline constexpr const char* profile_schema_id = "herscan.profile/1";
+
+nlohmann::ordered_json to_json(const Profile& profile);
+
+/// {"schema":…, "file": file, "error": {"code": …, "message": …}}
+nlohmann::ordered_json error_record(const std::string& file, ErrorCode code,
+                                    const std::string& message);
+
+}  // namespace herscan

@@ -1,0 +1,88 @@
+// herscan/profile.h — the whole profile of a track in one decode pass.
+//
+// analyze_file() opens the file, decodes it block by block and feeds only the processors the
+// requested features need: native-rate processors (loudness) see the interleaved samples,
+// analysis-rate processors see the mono, resampled signal through one shared STFT.
+// Memory is bounded by the number of frames kept, never by the number of samples.
+//
+// Thread-safety: analyze_file() may run concurrently on different files.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "herscan/audio_file.h"
+#include "herscan/resample.h"
+#include "herscan/spectral.h"
+#include "herscan/stft.h"
+
+namespace herscan {
+
+/// A feature family the profile can contain. Each costs only when requested.
+enum class Feature : unsigned {
+  spectral = 1u << 0,
+};
+
+/// A set of features. Parses "spectral,..." lists.
+class FeatureSet {
+ public:
+  constexpr FeatureSet() = default;
+  constexpr FeatureSet(Feature f) : bits_(unsigned(f)) {}
+
+  static FeatureSet all();
+  /// Parses a comma-separated list of feature names. Throws Error(invalid_argument) naming an
+  /// unknown entry and the valid names.
+  static FeatureSet parse(std::string_view list);
+  /// The names of every feature this version computes, in canonical order.
+  static const std::vector<std::string>& known_names();
+
+  bool has(Feature f) const noexcept { return (bits_ & unsigned(f)) != 0; }
+  void add(Feature f) noexcept { bits_ |= unsigned(f); }
+  bool empty() const noexcept { return bits_ == 0; }
+  std::vector<std::string> names() const;
+  friend bool operator==(FeatureSet, FeatureSet) = default;
+
+ private:
+  unsigned bits_ = 0;
+};
+
+struct ProfileOptions {
+  FeatureSet features = FeatureSet::all();
+  double analysis_rate_hz = 22050;  ///< mono analysis signal rate, 1000..384000
+  ResampleQuality resample_quality = ResampleQuality::high;
+  StftConfig stft;                  ///< its sample_rate_hz is set to analysis_rate_hz
+  std::size_t block_frames = 8192;  ///< decode block, 1..1048576 frames
+  void validate() const;
+};
+
+/// Provenance: what produced the numbers.
+struct AnalysisInfo {
+  std::string version;
+  double analysis_rate_hz = 0;
+  std::size_t n_fft = 0;
+  std::size_t hop_frames = 0;
+  std::string window;
+  std::string resampler;
+  std::vector<std::string> features;
+  double elapsed_s = 0;  ///< wall time of analyze_file()
+};
+
+struct Profile {
+  std::string file;  ///< the path as given
+  AudioInfo format;
+  std::optional<SpectralSummary> spectral;
+  AnalysisInfo analysis;
+};
+
+/// The shortest input analysed: one STFT frame of the analysis signal, n_fft / analysis rate
+/// seconds (0.0929 s by default). Shorter files raise Error(too_short).
+double minimum_duration_s(const ProfileOptions& options);
+
+/// Analyses one file. Throws herscan::Error for input that cannot be analysed.
+Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& options = {});
+
+}  // namespace herscan

@@ -1,0 +1,74 @@
+// herscan/spectral.h — per-frame spectral shape features and their summaries.
+//
+// Definitions follow librosa 0.11 on the magnitude STFT |X| (n_fft 2048, hop 512, periodic
+// Hann, centred frames); docs/features.md gives each formula:
+//   centroid_hz         Σ f·|X| / Σ|X|                       librosa.feature.spectral_centroid
+//   bandwidth_hz        (Σ |X|/Σ|X| · (f − centroid)²)^½     spectral_bandwidth (p = 2)
+//   rolloff_hz          lowest bin frequency whose cumulative |X| reaches 85 % of the total
+//   flatness            geometric / arithmetic mean of max(|X|², 1e-10)    spectral_flatness
+//   flux                ‖ |X_t|/‖X_t‖ − |X_{t−1}|/‖X_{t−1}‖ ‖₂, 0 for the first frame
+//                       (herscan's definition: librosa has none; see docs/features.md)
+//   zero_crossing_rate  sign changes / n_fft with edge padding, |x| ≤ 1e-10 counted as 0
+//   rms                 √(mean x²) over the zero-padded, unwindowed frame   librosa.feature.rms
+// A silent frame has centroid, bandwidth, rolloff 0 and flatness 1, as in librosa.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "herscan/stats.h"
+#include "herscan/stft.h"
+
+namespace herscan {
+
+/// The features of one frame.
+struct SpectralFrame {
+  double centroid_hz = 0;
+  double bandwidth_hz = 0;
+  double rolloff_hz = 0;
+  double flatness = 0;
+  double flux = 0;
+  double zero_crossing_rate = 0;
+  double rms = 0;
+};
+
+/// Mean and std of each feature over all frames.
+struct SpectralSummary {
+  std::int64_t frames = 0;
+  Summary centroid_hz, bandwidth_hz, rolloff_hz, flatness, flux, zero_crossing_rate, rms;
+};
+
+struct SpectralConfig {
+  double rolloff_fraction = 0.85;  ///< (0, 1)
+  bool keep_frames = false;        ///< keep the per-frame series (memory O(frames))
+  void validate() const;
+};
+
+/// Streaming processor: attach to an Stft. Thread-safety: one thread per object.
+class SpectralProcessor : public FrameConsumer {
+ public:
+  SpectralProcessor(const StftConfig& stft, const SpectralConfig& config = {});
+
+  void consume(const StftFrame& frame) override;
+
+  SpectralSummary summary() const;
+  /// Per-frame values (only with keep_frames).
+  const std::vector<SpectralFrame>& frames() const noexcept { return frames_; }
+
+ private:
+  SpectralConfig config_;
+  std::vector<double> freqs_hz_;
+  std::vector<float> previous_normalised_;
+  std::vector<float> current_normalised_;
+  bool have_previous_ = false;
+  std::vector<SpectralFrame> frames_;
+  std::int64_t count_ = 0;
+  RunningSummary centroid_, bandwidth_, rolloff_, flatness_, flux_, zcr_, rms_;
+};
+
+/// Batch convenience: the per-frame features of a whole mono signal.
+std::vector<SpectralFrame> spectral_frames(std::span<const float> mono, const StftConfig& stft,
+                                           const SpectralConfig& config = {});
+
+}  // namespace herscan

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages herscan needs, only those missing.
+# Idempotent and silent when there is nothing to do.
+#
+#   scripts/setup.sh            build + test dependencies
+#   scripts/setup.sh --dev      also the tools for regenerating data/ and plotting
+#
+# Run as root (or with sudo available). Uses apt-get only.
+set -euo pipefail
+
+packages=(
+  g++ cmake make pkg-config
+  libfftw3-dev libsndfile1-dev libsoxr-dev
+  libcli11-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev
+  python3 python3-jsonschema
+)
+if [[ "${1:-}" == "--dev" ]]; then
+  packages+=(python3-numpy python3-soundfile python3-matplotlib clang-format flac)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+((${#missing[@]} == 0)) && exit 0
+
+sudo=""
+if ((EUID != 0)); then
+  command -v sudo >/dev/null || { echo "setup: need root to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "setup: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq >/dev/null
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

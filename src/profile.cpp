@@ -1,0 +1,190 @@
+#include "herscan/profile.h"
+
+#include <chrono>
+#include <cmath>
+#include <optional>
+#include <string>
+
+#include "herscan/error.h"
+#include "herscan/version.h"
+
+namespace herscan {
+namespace {
+
+struct FeatureName {
+  Feature feature;
+  const char* name;
+};
+constexpr FeatureName kFeatureNames[] = {
+    {Feature::spectral, "spectral"},
+};
+
+}  // namespace
+
+FeatureSet FeatureSet::all() {
+  FeatureSet s;
+  for (const auto& f : kFeatureNames) s.add(f.feature);
+  return s;
+}
+
+const std::vector<std::string>& FeatureSet::known_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& f : kFeatureNames) v.emplace_back(f.name);
+    return v;
+  }();
+  return names;
+}
+
+FeatureSet FeatureSet::parse(std::string_view list) {
+  FeatureSet set;
+  std::size_t pos = 0;
+  while (pos <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', pos), list.size());
+    std::string_view item = list.substr(pos, comma - pos);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) {
+      bool found = false;
+      for (const auto& f : kFeatureNames) {
+        if (item == f.name) {
+          set.add(f.feature);
+          found = true;
+        }
+      }
+      if (!found) {
+        std::string valid;
+        for (const auto& name : known_names()) valid += (valid.empty() ? "" : ", ") + name;
+        throw Error(ErrorCode::invalid_argument,
+                    "unknown feature '" + std::string(item) + "' (valid: " + valid + ")");
+      }
+    }
+    pos = comma + 1;
+  }
+  if (set.empty()) throw Error(ErrorCode::invalid_argument, "the feature list is empty");
+  return set;
+}
+
+std::vector<std::string> FeatureSet::names() const {
+  std::vector<std::string> v;
+  for (const auto& f : kFeatureNames)
+    if (has(f.feature)) v.emplace_back(f.name);
+  return v;
+}
+
+void ProfileOptions::validate() const {
+  if (!(analysis_rate_hz >= 1000 && analysis_rate_hz <= 384000))
+    throw Error(ErrorCode::invalid_argument,
+                "ProfileOptions.analysis_rate_hz must be in 1000..384000, got " +
+                    std::to_string(analysis_rate_hz));
+  if (block_frames < 1 || block_frames > (1u << 20))
+    throw Error(
+        ErrorCode::invalid_argument,
+        "ProfileOptions.block_frames must be in 1..1048576, got " + std::to_string(block_frames));
+  if (features.empty())
+    throw Error(ErrorCode::invalid_argument, "ProfileOptions.features is empty");
+  StftConfig stft_at_rate = stft;
+  stft_at_rate.sample_rate_hz = analysis_rate_hz;
+  stft_at_rate.validate();
+}
+
+double minimum_duration_s(const ProfileOptions& options) {
+  return double(options.stft.n_fft) / options.analysis_rate_hz;
+}
+
+namespace {
+
+// Rejects NaN and ±Inf: they would poison every sum downstream. Reports the first one found.
+void check_finite(const float* samples, std::size_t frames, int channels, std::int64_t first_frame,
+                  double rate_hz, const std::filesystem::path& path) {
+  const std::size_t n = frames * std::size_t(channels);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(samples[i])) [[unlikely]] {
+      const std::int64_t frame = first_frame + std::int64_t(i / std::size_t(channels));
+      const int channel = int(i % std::size_t(channels));
+      char where[96];
+      std::snprintf(where, sizeof where, "frame %lld (%.3f s), channel %d",
+                    static_cast<long long>(frame), double(frame) / rate_hz, channel + 1);
+      throw Error(ErrorCode::non_finite, path.string() + ": " +
+                                             (std::isnan(samples[i]) ? "NaN" : "infinite") +
+                                             " sample at " + where);
+    }
+  }
+}
+
+}  // namespace
+
+Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  options.validate();
+
+  AudioFileReader reader(path);
+  const AudioInfo& info = reader.info();
+  const int channels = info.channels;
+
+  StftConfig stft_config = options.stft;
+  stft_config.sample_rate_hz = options.analysis_rate_hz;
+  const bool need_analysis_signal = options.features.has(Feature::spectral);
+
+  // The analysis chain: downmix → resample → STFT → frame consumers.
+  std::optional<Stft> stft;
+  std::optional<SpectralProcessor> spectral;
+  std::optional<Resampler> resampler;
+  if (need_analysis_signal) {
+    stft.emplace(stft_config);
+    if (options.features.has(Feature::spectral)) {
+      spectral.emplace(stft_config);
+      stft->add_consumer(*spectral);
+    }
+    resampler.emplace(
+        ResamplerConfig{info.sample_rate_hz, options.analysis_rate_hz, options.resample_quality},
+        [&](std::span<const float> out) { stft->push(out); });
+  }
+
+  std::vector<float> block(options.block_frames * std::size_t(channels));
+  std::vector<float> mono(need_analysis_signal ? options.block_frames : 0);
+  for (;;) {
+    const std::int64_t first = reader.frames_read();
+    const std::size_t got = reader.read(block.data(), options.block_frames);
+    if (got == 0) break;
+    check_finite(block.data(), got, channels, first, info.sample_rate_hz, path);
+    if (resampler) {
+      downmix_mean(block.data(), got, channels, mono.data());
+      resampler->push(std::span<const float>(mono.data(), got));
+    }
+  }
+
+  const std::int64_t decoded = reader.frames_read();
+  const double duration_s = double(decoded) / info.sample_rate_hz;
+  if (duration_s < minimum_duration_s(options)) {
+    char msg[160];
+    std::snprintf(msg, sizeof msg,
+                  "too short to analyse: %.4f s (%lld frames); the minimum is %.4f s, one "
+                  "%zu-sample frame at %g Hz",
+                  duration_s, static_cast<long long>(decoded), minimum_duration_s(options),
+                  options.stft.n_fft, options.analysis_rate_hz);
+    throw Error(ErrorCode::too_short, path.string() + ": " + msg);
+  }
+
+  if (resampler) resampler->finish();
+  if (stft) stft->finish();
+
+  Profile profile;
+  profile.file = path.string();
+  profile.format = info;
+  profile.format.frames = decoded;  // what was actually decoded (MP3 headers only estimate)
+  if (spectral) profile.spectral = spectral->summary();
+
+  AnalysisInfo& a = profile.analysis;
+  a.version = version_string;
+  a.analysis_rate_hz = options.analysis_rate_hz;
+  a.n_fft = options.stft.n_fft;
+  a.hop_frames = options.stft.hop_frames;
+  a.window = "hann (periodic)";
+  a.resampler = resampler ? resampler->description() : "none";
+  a.features = options.features.names();
+  a.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return profile;
+}
+
+}  // namespace herscan
