@@ -1,0 +1,274 @@
+// End-to-end tests of the herscan command: formats, -o, exit codes, bad input, pipes.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "herscan/version.h"
+#include "test_signals.h"
+
+namespace herscan {
+namespace {
+
+using json = nlohmann::json;
+using test::TempDir;
+
+struct Result {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// Runs a bash command line; stdout and stderr go to files in `dir`.
+Result shell(const TempDir& dir, const std::string& command) {
+  const auto out = dir / "stdout.txt", err = dir / "stderr.txt";
+  const std::string line = "bash -c " + quote(command) + " >" + quote(out.string()) + " 2>" + quote(err.string());
+  const int status = std::system(line.c_str());
+  Result r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = read_file(out);
+  r.err = read_file(err);
+  return r;
+}
+
+Result herscan(const TempDir& dir, const std::vector<std::string>& args) {
+  std::string command = quote(HERSCAN_EXE);
+  for (const auto& a : args) command += " " + quote(a);
+  return shell(dir, command);
+}
+
+std::vector<json> json_lines(const std::string& text) {
+  std::vector<json> records;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) records.push_back(json::parse(line));
+  return records;
+}
+
+// Validates a file of herscan output against docs/profile.schema.json with python3-jsonschema.
+void expect_valid_against_schema(const std::filesystem::path& output) {
+  const std::string command = std::string(HERSCAN_PYTHON3) + " " + HERSCAN_SOURCE_DIR +
+                              "/tests/validate_json.py " + HERSCAN_SOURCE_DIR + "/docs/profile.schema.json " +
+                              quote(output.string()) + " >/dev/null";
+  const int status = std::system(command.c_str());
+  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (code == 77) GTEST_SKIP() << "python3-jsonschema is not installed (scripts/setup.sh installs it)";
+  EXPECT_EQ(code, 0) << "schema validation failed for " << output;
+}
+
+std::filesystem::path write_good(const TempDir& dir, const std::string& name = "good.flac") {
+  const auto path = dir / name;
+  const auto x = test::sine(440, 0.5, 44100, 44100);
+  test::write_audio(path, test::interleave({x, x}), 2, 44100, SF_FORMAT_FLAC | SF_FORMAT_PCM_16);
+  return path;
+}
+
+const std::string kDemo = std::string(HERSCAN_SOURCE_DIR) + "/data/demo.flac";
+
+TEST(Cli, DemoTrackProfileIsValidJson) {
+  TempDir dir;
+  const Result r = herscan(dir, {kDemo, "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  const json p = json::parse(r.out);
+  ASSERT_TRUE(p.is_object()) << "one file: a bare object";
+  EXPECT_EQ(p["schema"], "herscan.profile/1");
+  EXPECT_EQ(p["file"], kDemo);
+  EXPECT_EQ(p["format"]["container"], "FLAC");
+  EXPECT_EQ(p["analysis"]["version"], HERSCAN_VERSION_STRING);
+  EXPECT_GT(p["spectral"]["centroid_hz"]["mean"].get<double>(), 0);
+  std::ofstream(dir / "demo.json") << r.out;
+  expect_valid_against_schema(dir / "demo.json");
+}
+
+TEST(Cli, JsonLinesWhenStdoutIsNotATerminal) {
+  TempDir dir;
+  const auto good = write_good(dir);
+  const Result r = herscan(dir, {good.string(), good.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto records = json_lines(r.out);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0]["file"], good.string());
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 2);
+}
+
+TEST(Cli, JsonWithSeveralFilesIsAnArray) {
+  TempDir dir;
+  const auto good = write_good(dir);
+  const Result r = herscan(dir, {"--format", "json", good.string(), good.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json a = json::parse(r.out);
+  ASSERT_TRUE(a.is_array());
+  EXPECT_EQ(a.size(), 2u);
+}
+
+TEST(Cli, TextSummaryIsReadable) {
+  TempDir dir;
+  const auto good = write_good(dir);
+  const Result r = herscan(dir, {"--format", "text", good.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("FLAC (flac), 44100 Hz, 2 ch, 16-bit, 1.00 s"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("centroid"), std::string::npos) << r.out;
+}
+
+// Splits one CSV line (RFC 4180 quoting).
+std::vector<std::string> csv_fields(const std::string& line) {
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') fields.back() += '"', ++i;
+      else if (c == '"') quoted = false;
+      else fields.back() += c;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      fields.emplace_back();
+    } else {
+      fields.back() += c;
+    }
+  }
+  return fields;
+}
+
+TEST(Cli, CsvHasOneRowPerFileAndStableColumns) {
+  TempDir dir;
+  const auto good = write_good(dir, "a, \"quoted\" name.flac");
+  const Result r = herscan(dir, {"--format", "csv", good.string(), (dir / "missing.wav").string()});
+  EXPECT_EQ(r.exit_code, 1);
+  std::istringstream in(r.out);
+  std::string header, row1, row2, extra;
+  ASSERT_TRUE(std::getline(in, header));
+  ASSERT_TRUE(std::getline(in, row1));
+  ASSERT_TRUE(std::getline(in, row2));
+  EXPECT_FALSE(std::getline(in, extra));
+  const auto columns = csv_fields(header);
+  EXPECT_EQ(columns[0], "file");
+  EXPECT_NE(std::find(columns.begin(), columns.end(), "spectral.centroid_hz.mean"), columns.end());
+  EXPECT_NE(std::find(columns.begin(), columns.end(), "error.code"), columns.end());
+  const auto good_row = csv_fields(row1), bad_row = csv_fields(row2);
+  ASSERT_EQ(good_row.size(), columns.size());
+  ASSERT_EQ(bad_row.size(), columns.size());
+  EXPECT_EQ(good_row[0], good.string()) << "quoting round-trips the file name";
+  const auto code = std::find(columns.begin(), columns.end(), "error.code") - columns.begin();
+  EXPECT_EQ(bad_row[std::size_t(code)], "not_found");
+  EXPECT_EQ(good_row[std::size_t(code)], "");
+}
+
+TEST(Cli, OutputFileIsWrittenAtomicallyInTheFormatOfItsExtension) {
+  TempDir dir;
+  const auto good = write_good(dir);
+  const auto out = dir / "profiles.json";
+  const Result r = herscan(dir, {good.string(), "-o", out.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "") << "results go to the file, not stdout";
+  const json a = json::parse(read_file(out));
+  ASSERT_TRUE(a.is_array()) << ".json output is always an array";
+  EXPECT_EQ(a.size(), 1u);
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    EXPECT_EQ(entry.path().string().find(".tmp-"), std::string::npos) << "temporary left behind";
+  expect_valid_against_schema(out);
+
+  const auto csv = dir / "t.csv";
+  ASSERT_EQ(herscan(dir, {good.string(), "-o", csv.string()}).exit_code, 0);
+  EXPECT_EQ(read_file(csv).rfind("file,", 0), 0u);
+  const auto jsonl = dir / "t.jsonl";
+  ASSERT_EQ(herscan(dir, {good.string(), "-o", jsonl.string()}).exit_code, 0);
+  EXPECT_EQ(json_lines(read_file(jsonl)).size(), 1u);
+}
+
+// Every bad input gets an error record and a stderr line; the good file is still analysed;
+// the exit status is 1.
+TEST(Cli, BadInputsGetErrorRecordsAndTheRestIsAnalysed) {
+  TempDir dir;
+  const auto good = write_good(dir);
+  std::ofstream(dir / "empty.flac").close();
+  std::ofstream(dir / "text.flac") << "not audio at all, just words\n";
+  const auto noise = test::white_noise(44100 * 2, 0.3, 1);
+  test::write_audio(dir / "truncated.flac", noise, 1, 44100, SF_FORMAT_FLAC | SF_FORMAT_PCM_16);
+  std::filesystem::resize_file(dir / "truncated.flac", std::filesystem::file_size(dir / "truncated.flac") / 2);
+  test::write_audio(dir / "10ms.wav", test::sine(440, 0.5, 44100, 441), 1, 44100, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+  auto nan_signal = test::sine(440, 0.5, 44100, 44100);
+  nan_signal[1000] = NAN;
+  test::write_audio(dir / "nan.wav", nan_signal, 1, 44100, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+  std::filesystem::create_directory(dir / "folder");
+
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"empty.flac", "empty_file"},     {"text.flac", "not_audio"},  {"truncated.flac", "truncated"},
+      {"10ms.wav", "too_short"},        {"nan.wav", "non_finite"},   {"folder", "not_a_file"},
+      {"does-not-exist.mp3", "not_found"}};
+  std::vector<std::string> args = {good.string()};
+  for (const auto& [name, code] : cases) args.push_back((dir / name).string());
+  args.push_back(good.string());
+  const Result r = herscan(dir, args);
+  EXPECT_EQ(r.exit_code, 1);
+  const auto records = json_lines(r.out);
+  ASSERT_EQ(records.size(), cases.size() + 2);
+  EXPECT_FALSE(records.front().contains("error"));
+  EXPECT_FALSE(records.back().contains("error")) << "files after the failures are still analysed";
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const json& rec = records[i + 1];
+    const std::string path = (dir / cases[i].first).string();
+    EXPECT_EQ(rec["file"], path);
+    ASSERT_TRUE(rec.contains("error")) << cases[i].first;
+    EXPECT_EQ(rec["error"]["code"], cases[i].second) << cases[i].first << ": " << rec.dump();
+    EXPECT_FALSE(rec["error"]["message"].get<std::string>().empty());
+    EXPECT_NE(r.err.find("herscan: " + path + ": "), std::string::npos) << "stderr line for " << path;
+  }
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), std::ptrdiff_t(cases.size())) << r.err;
+  std::ofstream(dir / "all.jsonl") << r.out;
+  expect_valid_against_schema(dir / "all.jsonl");
+}
+
+// `herscan a.flac ... | head -c 10`: herscan stops at the closed pipe, silently.
+TEST(Cli, ClosedPipeExitsQuietly) {
+  TempDir dir;
+  const auto good = write_good(dir);
+  std::string command = quote(HERSCAN_EXE);
+  for (int i = 0; i < 40; ++i) command += " " + quote(good.string());
+  const Result r = shell(dir, command + " | head -c 10 >/dev/null; exit ${PIPESTATUS[0]}");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+  TempDir dir;
+  EXPECT_EQ(herscan(dir, {}).exit_code, 2);
+  EXPECT_EQ(herscan(dir, {"--format", "xml", kDemo}).exit_code, 2);
+  const Result bad_feature = herscan(dir, {"--features", "spectral,bogus", kDemo});
+  EXPECT_EQ(bad_feature.exit_code, 2);
+  EXPECT_NE(bad_feature.err.find("bogus"), std::string::npos);
+  EXPECT_EQ(herscan(dir, {"-o", (dir / "out.unknown").string(), kDemo}).exit_code, 2);
+  EXPECT_EQ(herscan(dir, {"-o", (dir / "no" / "such" / "dir.json").string(), kDemo}).exit_code, 2);
+  EXPECT_EQ(herscan(dir, {"--no-such-option", kDemo}).exit_code, 2);
+}
+
+TEST(Cli, VersionAndHelp) {
+  TempDir dir;
+  const Result v = herscan(dir, {"--version"});
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_NE(v.out.find(HERSCAN_VERSION_STRING), std::string::npos);
+  const Result h = herscan(dir, {"--help"});
+  EXPECT_EQ(h.exit_code, 0);
+  EXPECT_NE(h.out.find("Examples"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace herscan

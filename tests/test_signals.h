@@ -1,0 +1,86 @@
+// Synthesised test signals and helpers. Every expectation in the tests is derived from how
+// these signals are built, never copied from a tool's output.
+#pragma once
+
+#include <sndfile.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <numbers>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace herscan::test {
+
+/// A·sin(2π f n / rate + phase), n = 0..frames-1.
+inline std::vector<float> sine(double freq_hz, double amplitude, double rate_hz, std::size_t frames,
+                               double phase = 0) {
+  std::vector<float> x(frames);
+  for (std::size_t n = 0; n < frames; ++n)
+    x[n] = float(amplitude * std::sin(2 * std::numbers::pi * freq_hz * double(n) / rate_hz + phase));
+  return x;
+}
+
+/// Gaussian white noise with standard deviation `sigma`, reproducible from `seed`.
+inline std::vector<float> white_noise(std::size_t frames, double sigma, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> dist(0.0, sigma);
+  std::vector<float> x(frames);
+  for (auto& v : x) v = float(dist(rng));
+  return x;
+}
+
+/// Interleaves equal-length channels.
+inline std::vector<float> interleave(const std::vector<std::vector<float>>& channels) {
+  const std::size_t frames = channels.front().size();
+  std::vector<float> out(frames * channels.size());
+  for (std::size_t n = 0; n < frames; ++n)
+    for (std::size_t c = 0; c < channels.size(); ++c) out[n * channels.size() + c] = channels[c][n];
+  return out;
+}
+
+/// Writes interleaved float samples with libsndfile in `format` (SF_FORMAT_* major | subtype).
+inline void write_audio(const std::filesystem::path& path, const std::vector<float>& interleaved,
+                        int channels, int rate_hz, int format) {
+  SF_INFO info{};
+  info.samplerate = rate_hz;
+  info.channels = channels;
+  info.format = format;
+  SNDFILE* f = sf_open(path.c_str(), SFM_WRITE, &info);
+  if (!f) throw std::runtime_error("cannot write " + path.string() + ": " + sf_strerror(nullptr));
+  // Float input is clipped to ±1 for integer formats, never wrapped.
+  sf_command(f, SFC_SET_CLIPPING, nullptr, SF_TRUE);
+  const sf_count_t frames = sf_count_t(interleaved.size() / std::size_t(channels));
+  const sf_count_t written = sf_writef_float(f, interleaved.data(), frames);
+  sf_close(f);
+  if (written != frames) throw std::runtime_error("short write to " + path.string());
+}
+
+/// A fresh directory under the system temp dir, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "herscan-test-XXXXXX").string();
+    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::permissions(path_, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::add, ec);
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace herscan::test

@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""Validates herscan output against docs/profile.schema.json.
+
+usage: validate_json.py SCHEMA FILE [FILE...]
+Each FILE holds a JSON object, a JSON array of records, or JSON Lines. Exit 0 when every record
+validates, 1 otherwise (the first error is printed), 77 when python3-jsonschema is missing.
+"""
+import json
+import sys
+
+try:
+    import jsonschema
+except ImportError:
+    print("python3-jsonschema is not installed", file=sys.stderr)
+    sys.exit(77)
+
+
+def records(text):
+    text = text.strip()
+    if not text:
+        return []
+    try:
+        value = json.loads(text)
+        return value if isinstance(value, list) else [value]
+    except json.JSONDecodeError:
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def main():
+    schema = json.load(open(sys.argv[1]))
+    validator = jsonschema.Draft202012Validator(schema)
+    count = 0
+    for path in sys.argv[2:]:
+        with open(path, encoding="utf-8") as f:
+            for record in records(f.read()):
+                errors = sorted(validator.iter_errors(record), key=lambda e: list(e.path))
+                if errors:
+                    e = errors[0]
+                    print(f"{path}: record {count}: {'/'.join(map(str, e.path))}: {e.message}", file=sys.stderr)
+                    sys.exit(1)
+                count += 1
+    if count == 0:
+        print("no records found", file=sys.stderr)
+        sys.exit(1)
+    print(f"{count} record(s) valid")
+
+
+if __name__ == "__main__":
+    main()
