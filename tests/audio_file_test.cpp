@@ -17,13 +17,15 @@ using test::TempDir;
 std::vector<float> read_all(AudioFileReader& reader, std::size_t block = 1000) {
   std::vector<float> all, buf(block * std::size_t(reader.info().channels));
   while (std::size_t got = reader.read(buf.data(), block))
-    all.insert(all.end(), buf.begin(), buf.begin() + std::ptrdiff_t(got * std::size_t(reader.info().channels)));
+    all.insert(all.end(), buf.begin(),
+               buf.begin() + std::ptrdiff_t(got * std::size_t(reader.info().channels)));
   return all;
 }
 
 // Stereo test signal: a 440 Hz sine on the left, 1 kHz on the right, both at 0.5.
 std::vector<float> stereo_tones(int rate, std::size_t frames) {
-  return test::interleave({test::sine(440, 0.5, rate, frames), test::sine(1000, 0.5, rate, frames)});
+  return test::interleave(
+      {test::sine(440, 0.5, rate, frames), test::sine(1000, 0.5, rate, frames)});
 }
 
 struct LosslessCase {
@@ -61,7 +63,8 @@ TEST_P(LosslessRoundTrip, ReadsBackWhatWasWritten) {
   ASSERT_EQ(read.size(), written.size());
   EXPECT_EQ(reader.frames_read(), std::int64_t(frames));
   double worst = 0;
-  for (std::size_t i = 0; i < read.size(); ++i) worst = std::max(worst, double(std::abs(read[i] - written[i])));
+  for (std::size_t i = 0; i < read.size(); ++i)
+    worst = std::max(worst, double(std::abs(read[i] - written[i])));
   EXPECT_LE(worst, c.tolerance) << "largest absolute difference";
 }
 
@@ -69,12 +72,15 @@ TEST_P(LosslessRoundTrip, ReadsBackWhatWasWritten) {
 // round trip of |x| ≤ 0.5 is off by at most x/2^(bits−1) + half an LSB: two LSBs bound it.
 INSTANTIATE_TEST_SUITE_P(
     Formats, LosslessRoundTrip,
-    ::testing::Values(LosslessCase{"wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, "WAV", "pcm_s16", 16, 2.0 / 32768},
-                      LosslessCase{"24.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, "WAV", "pcm_s24", 24, 2.0 / 8388608},
-                      LosslessCase{"f32.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, "WAV", "pcm_f32", 32, 0.0},
-                      LosslessCase{"aiff", SF_FORMAT_AIFF | SF_FORMAT_PCM_16, "AIFF", "pcm_s16", 16, 2.0 / 32768},
-                      LosslessCase{"flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, "FLAC", "flac", 16, 2.0 / 32768},
-                      LosslessCase{"24.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_24, "FLAC", "flac", 24, 2.0 / 8388608}),
+    ::testing::Values(
+        LosslessCase{"wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, "WAV", "pcm_s16", 16, 2.0 / 32768},
+        LosslessCase{"24.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, "WAV", "pcm_s24", 24,
+                     2.0 / 8388608},
+        LosslessCase{"f32.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, "WAV", "pcm_f32", 32, 0.0},
+        LosslessCase{"aiff", SF_FORMAT_AIFF | SF_FORMAT_PCM_16, "AIFF", "pcm_s16", 16, 2.0 / 32768},
+        LosslessCase{"flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, "FLAC", "flac", 16, 2.0 / 32768},
+        LosslessCase{"24.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_24, "FLAC", "flac", 24,
+                     2.0 / 8388608}),
     [](const auto& info) {
       std::string name = info.param.name;
       for (char& ch : name)
@@ -127,7 +133,8 @@ TEST_P(LossyRoundTrip, KeepsLevelAndFrequency) {
   std::vector<float> left(static_cast<std::size_t>(got_frames));
   for (std::size_t i = 0; i < left.size(); ++i) left[i] = read[2 * i];
   double energy = 0;
-  for (std::size_t i = left.size() / 4; i < 3 * left.size() / 4; ++i) energy += double(left[i]) * left[i];
+  for (std::size_t i = left.size() / 4; i < 3 * left.size() / 4; ++i)
+    energy += double(left[i]) * left[i];
   const double rms = std::sqrt(energy / double(left.size() / 2));
   EXPECT_NEAR(20 * std::log10(rms / (0.5 / std::sqrt(2.0))), 0.0, 1.0) << "level in dB";
   EXPECT_NEAR(dominant_frequency(left, c.rate), 1000.0, double(c.rate) / 8192) << "one bin";
@@ -137,14 +144,16 @@ INSTANTIATE_TEST_SUITE_P(
     Formats, LossyRoundTrip,
     ::testing::Values(LossyCase{"ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS, 44100, "Ogg", "vorbis", 0},
                       LossyCase{"opus", SF_FORMAT_OGG | SF_FORMAT_OPUS, 48000, "Ogg", "opus", 0},
-                      LossyCase{"mp3", SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III, 44100, "MPEG", "mp3", 2304}),
+                      LossyCase{"mp3", SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III, 44100, "MPEG",
+                                "mp3", 2304}),
     [](const auto& info) { return std::string(info.param.name); });
 
 ErrorCode open_error(const std::filesystem::path& path) {
   try {
     AudioFileReader reader(path);
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(path.string()), std::string::npos) << "message names the path: " << e.what();
+    EXPECT_NE(std::string(e.what()).find(path.string()), std::string::npos)
+        << "message names the path: " << e.what();
     return e.code();
   }
   ADD_FAILURE() << "no error for " << path;
@@ -206,9 +215,9 @@ TEST(AudioFileReader, ReportsTheChannelLayoutWhenTheFileHasOne) {
   sf_close(f);
 
   AudioFileReader reader(path);
-  const std::vector<ChannelPosition> expected = {ChannelPosition::front_left, ChannelPosition::front_right,
-                                                 ChannelPosition::front_center, ChannelPosition::lfe,
-                                                 ChannelPosition::back_left, ChannelPosition::back_right};
+  const std::vector<ChannelPosition> expected = {
+      ChannelPosition::front_left, ChannelPosition::front_right, ChannelPosition::front_center,
+      ChannelPosition::lfe,        ChannelPosition::back_left,   ChannelPosition::back_right};
   EXPECT_EQ(reader.info().layout, expected);
 }
 

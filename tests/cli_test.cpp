@@ -38,7 +38,8 @@ std::string quote(const std::string& s) {
 // Runs a bash command line; stdout and stderr go to files in `dir`.
 Result shell(const TempDir& dir, const std::string& command) {
   const auto out = dir / "stdout.txt", err = dir / "stderr.txt";
-  const std::string line = "bash -c " + quote(command) + " >" + quote(out.string()) + " 2>" + quote(err.string());
+  const std::string line =
+      "bash -c " + quote(command) + " >" + quote(out.string()) + " 2>" + quote(err.string());
   const int status = std::system(line.c_str());
   Result r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -64,11 +65,12 @@ std::vector<json> json_lines(const std::string& text) {
 // Validates a file of herscan output against docs/profile.schema.json with python3-jsonschema.
 void expect_valid_against_schema(const std::filesystem::path& output) {
   const std::string command = std::string(HERSCAN_PYTHON3) + " " + HERSCAN_SOURCE_DIR +
-                              "/tests/validate_json.py " + HERSCAN_SOURCE_DIR + "/docs/profile.schema.json " +
-                              quote(output.string()) + " >/dev/null";
+                              "/tests/validate_json.py " + HERSCAN_SOURCE_DIR +
+                              "/docs/profile.schema.json " + quote(output.string()) + " >/dev/null";
   const int status = std::system(command.c_str());
   const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (code == 77) GTEST_SKIP() << "python3-jsonschema is not installed (scripts/setup.sh installs it)";
+  if (code == 77)
+    GTEST_SKIP() << "python3-jsonschema is not installed (scripts/setup.sh installs it)";
   EXPECT_EQ(code, 0) << "schema validation failed for " << output;
 }
 
@@ -134,9 +136,12 @@ std::vector<std::string> csv_fields(const std::string& line) {
   for (std::size_t i = 0; i < line.size(); ++i) {
     const char c = line[i];
     if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') fields.back() += '"', ++i;
-      else if (c == '"') quoted = false;
-      else fields.back() += c;
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"')
+        fields.back() += '"', ++i;
+      else if (c == '"')
+        quoted = false;
+      else
+        fields.back() += c;
     } else if (c == '"') {
       quoted = true;
     } else if (c == ',') {
@@ -203,16 +208,19 @@ TEST(Cli, BadInputsGetErrorRecordsAndTheRestIsAnalysed) {
   std::ofstream(dir / "text.flac") << "not audio at all, just words\n";
   const auto noise = test::white_noise(44100 * 2, 0.3, 1);
   test::write_audio(dir / "truncated.flac", noise, 1, 44100, SF_FORMAT_FLAC | SF_FORMAT_PCM_16);
-  std::filesystem::resize_file(dir / "truncated.flac", std::filesystem::file_size(dir / "truncated.flac") / 2);
-  test::write_audio(dir / "10ms.wav", test::sine(440, 0.5, 44100, 441), 1, 44100, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+  std::filesystem::resize_file(dir / "truncated.flac",
+                               std::filesystem::file_size(dir / "truncated.flac") / 2);
+  test::write_audio(dir / "10ms.wav", test::sine(440, 0.5, 44100, 441), 1, 44100,
+                    SF_FORMAT_WAV | SF_FORMAT_PCM_16);
   auto nan_signal = test::sine(440, 0.5, 44100, 44100);
   nan_signal[1000] = NAN;
   test::write_audio(dir / "nan.wav", nan_signal, 1, 44100, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
   std::filesystem::create_directory(dir / "folder");
 
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"empty.flac", "empty_file"},     {"text.flac", "not_audio"},  {"truncated.flac", "truncated"},
-      {"10ms.wav", "too_short"},        {"nan.wav", "non_finite"},   {"folder", "not_a_file"},
+      {"empty.flac", "empty_file"},       {"text.flac", "not_audio"},
+      {"truncated.flac", "truncated"},    {"10ms.wav", "too_short"},
+      {"nan.wav", "non_finite"},          {"folder", "not_a_file"},
       {"does-not-exist.mp3", "not_found"}};
   std::vector<std::string> args = {good.string()};
   for (const auto& [name, code] : cases) args.push_back((dir / name).string());
@@ -230,7 +238,8 @@ TEST(Cli, BadInputsGetErrorRecordsAndTheRestIsAnalysed) {
     ASSERT_TRUE(rec.contains("error")) << cases[i].first;
     EXPECT_EQ(rec["error"]["code"], cases[i].second) << cases[i].first << ": " << rec.dump();
     EXPECT_FALSE(rec["error"]["message"].get<std::string>().empty());
-    EXPECT_NE(r.err.find("herscan: " + path + ": "), std::string::npos) << "stderr line for " << path;
+    EXPECT_NE(r.err.find("herscan: " + path + ": "), std::string::npos)
+        << "stderr line for " << path;
   }
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), std::ptrdiff_t(cases.size())) << r.err;
   std::ofstream(dir / "all.jsonl") << r.out;

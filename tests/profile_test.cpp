@@ -111,14 +111,16 @@ Error analysis_error(const std::filesystem::path& path) {
 TEST(Profile, TooShortFilesAreRejectedWithTheReason) {
   TempDir dir;
   const auto short_path = dir / "10ms.wav";
-  test::write_audio(short_path, test::sine(440, 0.5, 44100, 441), 1, 44100, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+  test::write_audio(short_path, test::sine(440, 0.5, 44100, 441), 1, 44100,
+                    SF_FORMAT_WAV | SF_FORMAT_PCM_16);
   const Error e = analysis_error(short_path);
   EXPECT_EQ(e.code(), ErrorCode::too_short);
   EXPECT_NE(std::string(e.what()).find("0.0929"), std::string::npos) << e.what();
   EXPECT_NEAR(minimum_duration_s(ProfileOptions{}), 2048.0 / 22050, 1e-12);
 
   const auto long_enough = dir / "100ms.wav";
-  test::write_audio(long_enough, test::sine(440, 0.5, 44100, 4410), 1, 44100, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+  test::write_audio(long_enough, test::sine(440, 0.5, 44100, 4410), 1, 44100,
+                    SF_FORMAT_WAV | SF_FORMAT_PCM_16);
   EXPECT_NO_THROW(analyze_file(long_enough));
 }
 

@@ -10,7 +10,8 @@
 namespace herscan {
 namespace {
 
-std::vector<float> resample_in_blocks(const std::vector<float>& x, double in_hz, double out_hz, std::size_t block) {
+std::vector<float> resample_in_blocks(const std::vector<float>& x, double in_hz, double out_hz,
+                                      std::size_t block) {
   std::vector<float> out;
   Resampler r({in_hz, out_hz, ResampleQuality::high},
               [&](std::span<const float> y) { out.insert(out.end(), y.begin(), y.end()); });
@@ -39,8 +40,9 @@ TEST(Resampler, OutputLengthIsCeilOfTheRatio) {
     double in, out;
     std::size_t n;
   };
-  for (const Case& c : {Case{44100, 22050, 44101}, Case{48000, 22050, 48000}, Case{48000, 22050, 1},
-                        Case{8000, 22050, 8001}, Case{22050, 22050, 12345}, Case{96000, 22050, 100000}}) {
+  for (const Case& c :
+       {Case{44100, 22050, 44101}, Case{48000, 22050, 48000}, Case{48000, 22050, 1},
+        Case{8000, 22050, 8001}, Case{22050, 22050, 12345}, Case{96000, 22050, 100000}}) {
     const auto x = test::sine(440, 0.5, c.in, c.n);
     const auto y = resample_in_blocks(x, c.in, c.out, 4096);
     const auto expected = std::size_t(std::ceil(double(c.n) * c.out / c.in - 1e-9));
@@ -73,7 +75,8 @@ TEST(Resampler, SineKeepsFrequencyAndPhase) {
     const auto y = resample_in_blocks(x, in_hz, 22050, 4096);
     const auto ideal = test::sine(f, 0.5, 22050, y.size());
     double worst = 0;
-    for (std::size_t i = 2000; i + 2000 < y.size(); ++i) worst = std::max(worst, double(std::abs(y[i] - ideal[i])));
+    for (std::size_t i = 2000; i + 2000 < y.size(); ++i)
+      worst = std::max(worst, double(std::abs(y[i] - ideal[i])));
     EXPECT_LE(worst, 1e-4) << in_hz << " Hz input";
   }
 }

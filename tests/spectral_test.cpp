@@ -37,7 +37,8 @@ TEST(Spectral, SineCentroidRolloffAndBandwidth) {
     const auto frames = interior(spectral_frames(test::sine(f, 0.5, kRate, 22050), config()));
     for (const auto& fr : frames) {
       EXPECT_NEAR(fr.centroid_hz, f, kBinHz) << f << " Hz: centroid within one bin";
-      EXPECT_NEAR(fr.rolloff_hz, f, 2 * kBinHz) << f << " Hz: 85 % of the energy is in the main lobe";
+      EXPECT_NEAR(fr.rolloff_hz, f, 2 * kBinHz)
+          << f << " Hz: 85 % of the energy is in the main lobe";
       EXPECT_LT(fr.bandwidth_hz, 3 * kBinHz) << f << " Hz: the Hann main lobe is ±2 bins wide";
     }
   }

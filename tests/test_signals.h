@@ -21,7 +21,8 @@ inline std::vector<float> sine(double freq_hz, double amplitude, double rate_hz,
                                double phase = 0) {
   std::vector<float> x(frames);
   for (std::size_t n = 0; n < frames; ++n)
-    x[n] = float(amplitude * std::sin(2 * std::numbers::pi * freq_hz * double(n) / rate_hz + phase));
+    x[n] =
+        float(amplitude * std::sin(2 * std::numbers::pi * freq_hz * double(n) / rate_hz + phase));
   return x;
 }
 
