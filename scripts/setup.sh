@@ -14,6 +14,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev
   python3 python3-jsonschema
+  libebur128-dev
 )
 if [[ "${1:-}" == "--dev" ]]; then
   packages+=(python3-numpy python3-soundfile python3-matplotlib clang-format flac)

@@ -57,6 +57,64 @@ json spectral_json(const SpectralSummary& s) {
   };
 }
 
+json loudness_json(const LoudnessResult& r) {
+  json j = {
+      {"integrated_lufs", number(r.integrated_lufs)},
+      {"range_lu", number(r.range_lu)},
+      {"momentary_max_lufs", number(r.momentary_max_lufs)},
+      {"short_term_max_lufs", number(r.short_term_max_lufs)},
+      {"sample_peak_dbfs", number(r.sample_peak_dbfs)},
+      {"true_peak_dbtp", number(r.true_peak_dbtp)},
+      {"replaygain_db", number(r.replaygain_db)},
+  };
+  if (!r.undefined.empty()) {
+    json reasons = json::object();
+    for (const auto& [field, why] : r.undefined) reasons[field] = why;
+    j["null_reasons"] = std::move(reasons);
+  }
+  return j;
+}
+
+template <class T>
+json series(const std::vector<T>& values) {
+  json a = json::array();
+  for (T v : values) a.push_back(number(double(v)));
+  return a;
+}
+
+json frames_json(const Profile& p) {
+  json j = json::object();
+  if (p.spectral) {
+    const auto& f = p.frames->spectral;
+    json time = json::array();
+    for (std::size_t t = 0; t < f.size(); ++t)
+      time.push_back(
+          number(double(t) * double(p.analysis.hop_frames) / p.analysis.analysis_rate_hz));
+    j["time_s"] = std::move(time);
+    auto column = [&](double SpectralFrame::*field) {
+      json a = json::array();
+      for (const auto& frame : f) a.push_back(number(frame.*field));
+      return a;
+    };
+    j["centroid_hz"] = column(&SpectralFrame::centroid_hz);
+    j["bandwidth_hz"] = column(&SpectralFrame::bandwidth_hz);
+    j["rolloff_hz"] = column(&SpectralFrame::rolloff_hz);
+    j["flatness"] = column(&SpectralFrame::flatness);
+    j["flux"] = column(&SpectralFrame::flux);
+    j["zero_crossing_rate"] = column(&SpectralFrame::zero_crossing_rate);
+    j["rms"] = column(&SpectralFrame::rms);
+  }
+  if (p.loudness) {
+    const auto& m = p.loudness->momentary_series_lufs;
+    json time = json::array();
+    for (std::size_t i = 0; i < m.size(); ++i) time.push_back(number(double(i + 1) * 0.1));
+    j["loudness_time_s"] = std::move(time);
+    j["momentary_lufs"] = series(m);
+    j["short_term_lufs"] = series(p.loudness->short_term_series_lufs);
+  }
+  return j;
+}
+
 json analysis_json(const AnalysisInfo& a) {
   return {
       {"version", a.version},   {"analysis_rate_hz", number(a.analysis_rate_hz)},
@@ -70,9 +128,15 @@ json analysis_json(const AnalysisInfo& a) {
 
 nlohmann::ordered_json to_json(const Profile& p) {
   json j = {{"schema", profile_schema_id}, {"file", p.file}, {"format", format_json(p.format)}};
+  if (p.loudness) j["loudness"] = loudness_json(*p.loudness);
   if (p.spectral) j["spectral"] = spectral_json(*p.spectral);
+  if (p.frames) j["frames"] = frames_json(p);
   j["analysis"] = analysis_json(p.analysis);
   return j;
+}
+
+nlohmann::ordered_json to_json(const LoudnessResult& loudness) {
+  return loudness_json(loudness);
 }
 
 nlohmann::ordered_json error_record(const std::string& file, ErrorCode code,

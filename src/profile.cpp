@@ -16,6 +16,7 @@ struct FeatureName {
   const char* name;
 };
 constexpr FeatureName kFeatureNames[] = {
+    {Feature::loudness, "loudness"},
     {Feature::spectral, "spectral"},
 };
 
@@ -126,6 +127,18 @@ Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& op
   stft_config.sample_rate_hz = options.analysis_rate_hz;
   const bool need_analysis_signal = options.features.has(Feature::spectral);
 
+  // Native-rate processors see the decoded interleaved blocks.
+  std::optional<LoudnessMeter> loudness;
+  if (options.features.has(Feature::loudness)) {
+    LoudnessConfig lc;
+    lc.sample_rate_hz = info.sample_rate_hz;
+    lc.channels = channels;
+    lc.layout = info.layout;
+    lc.true_peak = options.true_peak;
+    lc.keep_series = options.frames;
+    loudness.emplace(lc);
+  }
+
   // The analysis chain: downmix → resample → STFT → frame consumers.
   std::optional<Stft> stft;
   std::optional<SpectralProcessor> spectral;
@@ -133,7 +146,9 @@ Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& op
   if (need_analysis_signal) {
     stft.emplace(stft_config);
     if (options.features.has(Feature::spectral)) {
-      spectral.emplace(stft_config);
+      SpectralConfig sc;
+      sc.keep_frames = options.frames;
+      spectral.emplace(stft_config, sc);
       stft->add_consumer(*spectral);
     }
     resampler.emplace(
@@ -148,6 +163,7 @@ Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& op
     const std::size_t got = reader.read(block.data(), options.block_frames);
     if (got == 0) break;
     check_finite(block.data(), got, channels, first, info.sample_rate_hz, path);
+    if (loudness) loudness->push(block.data(), got);
     if (resampler) {
       downmix_mean(block.data(), got, channels, mono.data());
       resampler->push(std::span<const float>(mono.data(), got));
@@ -156,7 +172,7 @@ Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& op
 
   const std::int64_t decoded = reader.frames_read();
   const double duration_s = double(decoded) / info.sample_rate_hz;
-  if (duration_s < minimum_duration_s(options)) {
+  if (need_analysis_signal && duration_s < minimum_duration_s(options)) {
     char msg[160];
     std::snprintf(msg, sizeof msg,
                   "too short to analyse: %.4f s (%lld frames); the minimum is %.4f s, one "
@@ -166,6 +182,7 @@ Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& op
     throw Error(ErrorCode::too_short, path.string() + ": " + msg);
   }
 
+  if (loudness) loudness->finish();
   if (resampler) resampler->finish();
   if (stft) stft->finish();
 
@@ -173,7 +190,12 @@ Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& op
   profile.file = path.string();
   profile.format = info;
   profile.format.frames = decoded;  // what was actually decoded (MP3 headers only estimate)
+  if (loudness) profile.loudness = loudness->result();
   if (spectral) profile.spectral = spectral->summary();
+  if (options.frames) {
+    profile.frames.emplace();
+    if (spectral) profile.frames->spectral = spectral->frames();
+  }
 
   AnalysisInfo& a = profile.analysis;
   a.version = version_string;
@@ -181,7 +203,7 @@ Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& op
   a.n_fft = options.stft.n_fft;
   a.hop_frames = options.stft.hop_frames;
   a.window = "hann (periodic)";
-  a.resampler = resampler ? resampler->description() : "none";
+  a.resampler = resampler ? resampler->description() : "none (no analysis-rate feature requested)";
   a.features = options.features.names();
   a.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return profile;

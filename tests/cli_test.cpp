@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -48,10 +49,18 @@ Result shell(const TempDir& dir, const std::string& command) {
   return r;
 }
 
-Result herscan(const TempDir& dir, const std::vector<std::string>& args) {
-  std::string command = quote(HERSCAN_EXE);
+Result run(const TempDir& dir, const char* exe, const std::vector<std::string>& args) {
+  std::string command = quote(exe);
   for (const auto& a : args) command += " " + quote(a);
   return shell(dir, command);
+}
+
+Result herscan(const TempDir& dir, const std::vector<std::string>& args) {
+  return run(dir, HERSCAN_EXE, args);
+}
+
+Result herscan_loudness(const TempDir& dir, const std::vector<std::string>& args) {
+  return run(dir, HERSCAN_LOUDNESS_EXE, args);
 }
 
 std::vector<json> json_lines(const std::string& text) {
@@ -267,6 +276,138 @@ TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(herscan(dir, {"-o", (dir / "out.unknown").string(), kDemo}).exit_code, 2);
   EXPECT_EQ(herscan(dir, {"-o", (dir / "no" / "such" / "dir.json").string(), kDemo}).exit_code, 2);
   EXPECT_EQ(herscan(dir, {"--no-such-option", kDemo}).exit_code, 2);
+}
+
+// A stereo 1 kHz sine at −23 dBFS per channel reads −23 LUFS (EBU calibration).
+std::filesystem::path write_tone(const TempDir& dir, const std::string& name, double seconds,
+                                 double dbfs) {
+  const auto path = dir / name;
+  const auto x = test::sine(1000, std::pow(10.0, dbfs / 20), 48000, std::size_t(seconds * 48000));
+  test::write_audio(path, test::interleave({x, x}), 2, 48000, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+  return path;
+}
+
+TEST(Cli, ProfileCarriesLoudness) {
+  TempDir dir;
+  const auto tone = write_tone(dir, "tone.wav", 10, -23);
+  const Result r = herscan(dir, {tone.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json p = json::parse(r.out);
+  EXPECT_NEAR(p["loudness"]["integrated_lufs"].get<double>(), -23.0, 0.1);
+  EXPECT_NEAR(p["loudness"]["replaygain_db"].get<double>(), 5.0, 0.1);
+  EXPECT_NEAR(p["loudness"]["true_peak_dbtp"].get<double>(), -23.0, 0.05)
+      << "dBFS levels are sine peaks";
+  EXPECT_TRUE(p.contains("spectral"));
+}
+
+// --features loudness computes loudness alone: no resampler, no spectral block.
+TEST(Cli, FeaturesSelectTheBlocks) {
+  TempDir dir;
+  const auto tone = write_tone(dir, "tone.wav", 5, -20);
+  const json p = json::parse(herscan(dir, {tone.string(), "--features", "loudness"}).out);
+  EXPECT_TRUE(p.contains("loudness"));
+  EXPECT_FALSE(p.contains("spectral"));
+  EXPECT_EQ(p["analysis"]["features"], json::array({"loudness"}));
+  EXPECT_EQ(p["analysis"]["resampler"].get<std::string>().rfind("none", 0), 0u);
+  const json q = json::parse(herscan(dir, {tone.string(), "--features", "spectral"}).out);
+  EXPECT_FALSE(q.contains("loudness"));
+}
+
+TEST(Cli, SilenceGivesNullsWithReasonsNeverNaN) {
+  TempDir dir;
+  const auto path = dir / "silence.wav";
+  test::write_audio(path, std::vector<float>(2 * 48000 * 4, 0.0f), 2, 48000,
+                    SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+  const Result r = herscan(dir, {path.string(), "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find("nan"), std::string::npos);
+  EXPECT_EQ(r.out.find("inf"), std::string::npos);
+  const json p = json::parse(r.out);
+  EXPECT_TRUE(p["loudness"]["integrated_lufs"].is_null());
+  EXPECT_EQ(p["loudness"]["null_reasons"]["integrated_lufs"], "below absolute gate (-70 LUFS)");
+  EXPECT_EQ(p["loudness"]["null_reasons"]["sample_peak_dbfs"], "digital silence");
+  std::ofstream(dir / "silence.json") << r.out;
+  expect_valid_against_schema(dir / "silence.json");
+}
+
+TEST(Cli, FramesCarryLoudnessAndSpectralSeries) {
+  TempDir dir;
+  const auto tone = write_tone(dir, "tone.wav", 4, -23);
+  const Result r = herscan(dir, {tone.string(), "--frames"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json f = json::parse(r.out)["frames"];
+  ASSERT_EQ(f["loudness_time_s"].size(), 40u);
+  EXPECT_DOUBLE_EQ(f["loudness_time_s"][0].get<double>(), 0.1);
+  EXPECT_TRUE(f["momentary_lufs"][2].is_null()) << "the first 400 ms window ends at 0.4 s";
+  EXPECT_NEAR(f["momentary_lufs"][3].get<double>(), -23.0, 0.1);
+  EXPECT_NEAR(f["short_term_lufs"][29].get<double>(), -23.0, 0.1);
+  // 4 s at 22050 Hz: 1 + 88200 / 512 STFT frames, centred at t · 512 / 22050 s.
+  ASSERT_EQ(f["time_s"].size(), 1u + 88200u / 512u);
+  EXPECT_NEAR(f["time_s"][1].get<double>(), 512.0 / 22050, 1e-6);
+  EXPECT_EQ(f["centroid_hz"].size(), f["time_s"].size());
+  std::ofstream(dir / "frames.json") << r.out;
+  expect_valid_against_schema(dir / "frames.json");
+}
+
+TEST(CliLoudness, TableOnTextAndRecordsInJson) {
+  TempDir dir;
+  const auto a = write_tone(dir, "a.wav", 10, -20);
+  const auto b = write_tone(dir, "b.wav", 10, -30);
+  const Result text = herscan_loudness(dir, {"--format", "text", a.string(), b.string()});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_EQ(text.out.rfind("  I LUFS", 0), 0u) << text.out;
+  EXPECT_NE(text.out.find(" -20.00 "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find(" -30.00 "), std::string::npos) << text.out;
+
+  const Result one = herscan_loudness(dir, {a.string(), "--format", "json"});
+  const json p = json::parse(one.out);
+  EXPECT_NEAR(p["loudness"]["integrated_lufs"].get<double>(), -20.0, 0.1);
+  EXPECT_FALSE(p.contains("spectral")) << "herscan-loudness computes nothing but loudness";
+}
+
+// --album adds one record gated over both files: 10·log10((10^−2 + 10^−3) / 2) LUFS.
+TEST(CliLoudness, AlbumRecord) {
+  TempDir dir;
+  const auto a = write_tone(dir, "a.wav", 10, -20);
+  const auto b = write_tone(dir, "b.wav", 10, -30);
+  const Result r = herscan_loudness(
+      dir, {"--album", a.string(), b.string(), "-o", (dir / "out.jsonl").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto records = json_lines(read_file(dir / "out.jsonl"));
+  ASSERT_EQ(records.size(), 3u);
+  const json& album = records[2];
+  EXPECT_EQ(album["album"], json::array({a.string(), b.string()}));
+  const double expected = 10 * std::log10((0.01 + 0.001) / 2);
+  EXPECT_NEAR(album["loudness"]["integrated_lufs"].get<double>(), expected, 0.1);
+  EXPECT_NEAR(album["loudness"]["replaygain_db"].get<double>(), -18 - expected, 0.1);
+  expect_valid_against_schema(dir / "out.jsonl");
+}
+
+// Loudness alone has no minimum length: a 10 ms file is measured, its windows undefined.
+TEST(CliLoudness, ShortFileGivesUndefinedValuesNotAnError) {
+  TempDir dir;
+  const auto path = write_tone(dir, "10ms.wav", 0.01, -6);
+  const Result r = herscan_loudness(dir, {path.string(), "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json p = json::parse(r.out);
+  EXPECT_TRUE(p["loudness"]["integrated_lufs"].is_null());
+  EXPECT_NEAR(p["loudness"]["sample_peak_dbfs"].get<double>(), -6.0, 0.05);
+}
+
+TEST(CliLoudness, CsvAndBadInput) {
+  TempDir dir;
+  const auto a = write_tone(dir, "a.wav", 5, -20);
+  const Result r =
+      herscan_loudness(dir, {"--format", "csv", a.string(), (dir / "missing.flac").string()});
+  EXPECT_EQ(r.exit_code, 1);
+  std::istringstream in(r.out);
+  std::string header;
+  std::getline(in, header);
+  EXPECT_NE(header.find("loudness.integrated_lufs"), std::string::npos) << header;
+  EXPECT_NE(r.err.find("herscan-loudness: " + (dir / "missing.flac").string() + ": "),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(herscan_loudness(dir, {}).exit_code, 2);
 }
 
 TEST(Cli, VersionAndHelp) {

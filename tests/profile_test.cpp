@@ -91,7 +91,9 @@ TEST(Profile, RecordsFormatAndProvenance) {
   EXPECT_EQ(p.analysis.n_fft, 2048u);
   EXPECT_EQ(p.analysis.hop_frames, 512u);
   EXPECT_NE(p.analysis.resampler.find("soxr"), std::string::npos);
-  EXPECT_EQ(p.analysis.features, std::vector<std::string>{"spectral"});
+  EXPECT_EQ(p.analysis.features, (std::vector<std::string>{"loudness", "spectral"}));
+  ASSERT_TRUE(p.loudness);
+  EXPECT_EQ(p.loudness->frames, 48000);
   EXPECT_GE(p.analysis.elapsed_s, 0.0);
   // 1 s at 22050 Hz: 1 + 22050 / 512 frames.
   EXPECT_EQ(p.spectral->frames, 1 + 22050 / 512);
@@ -137,8 +139,43 @@ TEST(Profile, NonFiniteSamplesAreRejectedWithTheirPosition) {
   }
 }
 
+// The profile's loudness is the streaming meter's result on the decoded file (one pass), and
+// loudness alone needs no minimum length and no analysis signal.
+TEST(Profile, LoudnessComesFromTheSamePass) {
+  TempDir dir;
+  const auto path = write_music(dir, 48000, 4.0, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+  ProfileOptions options;
+  const Profile p = analyze_file(path, options);
+  ASSERT_TRUE(p.loudness);
+  std::vector<float> x;
+  {
+    AudioFileReader reader(path);
+    std::vector<float> block(2 * 1000);
+    while (std::size_t got = reader.read(block.data(), 1000))
+      x.insert(x.end(), block.begin(), block.begin() + std::ptrdiff_t(2 * got));
+  }
+  LoudnessConfig c;
+  c.sample_rate_hz = 48000;
+  const auto direct = measure_loudness(x, c);
+  EXPECT_NEAR(p.loudness->integrated_lufs, direct.integrated_lufs, 1e-9);
+  EXPECT_EQ(p.loudness->true_peak_dbtp, direct.true_peak_dbtp);
+
+  options.features = FeatureSet(Feature::loudness);
+  const auto short_path = dir / "short.wav";
+  test::write_audio(short_path, test::sine(440, 0.5, 48000, 480), 1, 48000,
+                    SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+  const Profile s = analyze_file(short_path, options);
+  ASSERT_TRUE(s.loudness);
+  EXPECT_FALSE(s.spectral);
+  EXPECT_TRUE(std::isnan(s.loudness->integrated_lufs));
+  EXPECT_NEAR(s.loudness->sample_peak_dbfs, 20 * std::log10(0.5), 1e-3);
+}
+
 TEST(FeatureSet, ParsesListsAndNamesTheValidChoices) {
   EXPECT_EQ(FeatureSet::parse("spectral"), FeatureSet(Feature::spectral));
+  FeatureSet both = FeatureSet(Feature::loudness);
+  both.add(Feature::spectral);
+  EXPECT_EQ(FeatureSet::parse("spectral,loudness"), both);
   EXPECT_EQ(FeatureSet::parse(" spectral , spectral"), FeatureSet(Feature::spectral));
   EXPECT_EQ(FeatureSet::all().names(), FeatureSet::known_names());
   try {

@@ -164,17 +164,23 @@ class CsvWriter : public RecordWriter {
 
 class TextWriter : public RecordWriter {
  public:
-  explicit TextWriter(Sink& sink) : sink_(sink) {}
+  TextWriter(Sink& sink, TextRenderer render, std::string header)
+      : sink_(sink), render_(render ? render : &text_summary), header_(std::move(header)) {}
   void write(const json& record) override {
-    // Failures are reported on stderr by the caller; the text view is for profiles only.
+    // Failures are reported on stderr by the caller; the text view is for results only.
     if (record.contains("error")) return;
-    if (count_++) sink_.write("\n");
-    sink_.write(text_summary(record));
+    if (count_++ == 0)
+      sink_.write(header_);
+    else if (header_.empty())
+      sink_.write("\n");  // blank line between multi-line summaries
+    sink_.write(render_(record));
     sink_.flush();
   }
 
  private:
   Sink& sink_;
+  TextRenderer render_;
+  std::string header_;
   std::size_t count_ = 0;
 };
 
@@ -228,7 +234,7 @@ std::unique_ptr<RecordWriter> make_writer(OutputFormat format, Sink& sink,
                                           const WriterOptions& options) {
   switch (format) {
     case OutputFormat::text:
-      return std::make_unique<TextWriter>(sink);
+      return std::make_unique<TextWriter>(sink, options.text, options.text_header);
     case OutputFormat::json:
       return std::make_unique<JsonWriter>(sink, options.single_object);
     case OutputFormat::jsonl:
@@ -237,6 +243,78 @@ std::unique_ptr<RecordWriter> make_writer(OutputFormat format, Sink& sink,
       return std::make_unique<CsvWriter>(sink, options.csv_columns);
   }
   return nullptr;
+}
+
+std::unique_ptr<Output> Output::open(const Options& options) {
+  std::unique_ptr<Output> out(new Output);
+  out->options_ = options;
+  const char* tool = options.tool.c_str();
+  OutputFormat format = ::isatty(STDOUT_FILENO) ? OutputFormat::text : OutputFormat::jsonl;
+  if (!options.output_path.empty()) {
+    auto from_ext = format_from_extension(options.output_path);
+    if (!from_ext && options.format_name.empty()) {
+      std::fprintf(
+          stderr,
+          "%s: -o %s: unknown extension; use .json, .jsonl, .csv or .txt, or give --format\n", tool,
+          options.output_path.c_str());
+      return nullptr;
+    }
+    if (from_ext) format = *from_ext;
+  }
+  if (!options.format_name.empty()) {
+    auto named = parse_format(options.format_name);
+    if (!named) {
+      std::fprintf(stderr, "%s: --format %s: use text, json, jsonl or csv\n", tool,
+                   options.format_name.c_str());
+      return nullptr;
+    }
+    format = *named;
+  }
+  out->format_ = format;
+  out->sink_ = &out->stdout_sink_;
+  if (!options.output_path.empty()) {
+    try {
+      out->file_sink_ = std::make_unique<AtomicFileSink>(options.output_path);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "%s: %s\n", tool, e.what());
+      return nullptr;
+    }
+    out->sink_ = out->file_sink_.get();
+  }
+  WriterOptions wo;
+  wo.single_object = options.single_object && options.output_path.empty();
+  if (format == OutputFormat::csv) wo.csv_columns = csv_columns(options.skeleton);
+  wo.text = options.text;
+  wo.text_header = options.text_header;
+  out->writer_ = make_writer(format, *out->sink_, wo);
+  return out;
+}
+
+bool Output::write(const json& record) {
+  if (auto it = record.find("error"); it != record.end()) {
+    std::fprintf(stderr, "%s: %s: %s\n", options_.tool.c_str(), record.value("file", "?").c_str(),
+                 it->value("message", "?").c_str());
+  }
+  writer_->write(record);
+  return !sink_->broken_pipe();
+}
+
+bool Output::close() {
+  writer_->close();
+  sink_->flush();
+  if (sink_->broken_pipe()) return true;  // the reader left: nothing to report
+  if (file_sink_) {
+    try {
+      file_sink_->commit();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "%s: %s\n", options_.tool.c_str(), e.what());
+      return false;
+    }
+  } else if (!sink_->ok()) {
+    std::fprintf(stderr, "%s: cannot write to standard output\n", options_.tool.c_str());
+    return false;
+  }
+  return true;
 }
 
 }  // namespace herscan::app

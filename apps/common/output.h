@@ -67,11 +67,17 @@ class RecordWriter {
   virtual void close() {}
 };
 
+/// Renders one record as text (the `text` format of a tool).
+using TextRenderer = std::string (*)(const nlohmann::ordered_json& record);
+
 struct WriterOptions {
   /// --format json with one input file: a bare object instead of a one-element array.
   bool single_object = false;
   /// CSV columns, in order (see csv_columns()).
   std::vector<std::string> csv_columns;
+  /// Text format: the renderer (default: the profile summary) and a header before the first.
+  TextRenderer text = nullptr;
+  std::string text_header;
 };
 
 std::unique_ptr<RecordWriter> make_writer(OutputFormat format, Sink& sink,
@@ -84,5 +90,46 @@ std::vector<std::pair<std::string, std::string>> flatten(const nlohmann::ordered
 /// The CSV header for records shaped like `skeleton` (a profile with every requested block):
 /// "file", "error.code", "error.message", then the skeleton's flattened columns.
 std::vector<std::string> csv_columns(const nlohmann::ordered_json& skeleton);
+
+}  // namespace herscan::app
+
+namespace herscan::app {
+
+/// A tool's whole output: picks the format (--format, else -o's extension, else text on a
+/// terminal and JSON Lines otherwise), opens stdout or an atomic file, writes records, and
+/// reports how it ended. Diagnostics go to stderr prefixed with the tool's name.
+class Output {
+ public:
+  struct Options {
+    std::string tool;                 ///< "herscan", "herscan-loudness"
+    std::string format_name;          ///< --format, or empty
+    std::string output_path;          ///< -o, or empty
+    bool single_object = false;       ///< JSON on stdout for one file: a bare object
+    nlohmann::ordered_json skeleton;  ///< for CSV columns
+    TextRenderer text = nullptr;      ///< for the text format
+    std::string text_header;          ///< printed once before the first text record
+  };
+
+  /// Returns null after printing a one-line error (a usage error: exit 2).
+  static std::unique_ptr<Output> open(const Options& options);
+
+  /// Writes a record; an error record also gets a stderr line. Returns false when the reader
+  /// has gone away (closed pipe): stop quietly.
+  bool write(const nlohmann::ordered_json& record);
+  /// Finishes the output (closing bracket, rename into place). Returns false on failure
+  /// (already reported on stderr).
+  bool close();
+  OutputFormat format() const noexcept { return format_; }
+  bool broken_pipe() const noexcept { return sink_->broken_pipe(); }
+
+ private:
+  Output() = default;
+  Options options_;
+  OutputFormat format_ = OutputFormat::jsonl;
+  StdoutSink stdout_sink_;
+  std::unique_ptr<AtomicFileSink> file_sink_;
+  Sink* sink_ = nullptr;
+  std::unique_ptr<RecordWriter> writer_;
+};
 
 }  // namespace herscan::app

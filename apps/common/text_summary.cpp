@@ -49,6 +49,16 @@ std::string text_summary(const json& p) {
     text += ", " + fmt("%.2f s", f.value("duration_s", 0.0));
     line(out, "format", text);
   }
+  if (const json& l = at(p, "loudness"); l.is_object()) {
+    auto value = [&](const char* key, const char* format) {
+      return at(l, key).is_number() ? fmt(format, at(l, key).get<double>()) : std::string("–");
+    };
+    line(out, "loudness",
+         value("integrated_lufs", "%.1f") + " LUFS, range " + value("range_lu", "%.1f") +
+             " LU, true peak " + value("true_peak_dbtp", "%.1f") + " dBTP, max M " +
+             value("momentary_max_lufs", "%.1f") + " / S " + value("short_term_max_lufs", "%.1f") +
+             " LUFS, ReplayGain " + value("replaygain_db", "%+.1f") + " dB");
+  }
   if (const json& s = at(p, "spectral"); s.is_object()) {
     line(out, "spectrum",
          "centroid " + mean_std(at(s, "centroid_hz"), "%.0f") + " Hz, rolloff " +

@@ -11,8 +11,8 @@
 #include <CLI/CLI.hpp>
 
 #include "common/output.h"
+#include "common/records.h"
 #include "herscan/error.h"
-#include "herscan/json.h"
 #include "herscan/profile.h"
 #include "herscan/version.h"
 
@@ -20,41 +20,10 @@ namespace {
 
 using json = nlohmann::ordered_json;
 namespace fs = std::filesystem;
-using herscan::app::OutputFormat;
 
 constexpr int kExitOk = 0;
 constexpr int kExitSomeFailed = 1;
 constexpr int kExitUsage = 2;
-
-// The message without a leading "PATH: " (the record names the file separately).
-std::string strip_path(const std::string& message, const std::string& path) {
-  const std::string prefix = path + ": ";
-  return message.starts_with(prefix) ? message.substr(prefix.size()) : message;
-}
-
-json analyze_one(const std::string& path, const herscan::ProfileOptions& options) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec))
-    return herscan::error_record(
-        path, herscan::ErrorCode::not_a_file,
-        "is a directory (folder analysis is not supported yet: pass the files)");
-  try {
-    return herscan::to_json(herscan::analyze_file(path, options));
-  } catch (const herscan::Error& e) {
-    return herscan::error_record(path, e.code(), strip_path(e.what(), path));
-  } catch (const std::bad_alloc&) {
-    return herscan::error_record(path, herscan::ErrorCode::internal, "out of memory");
-  } catch (const std::exception& e) {
-    return herscan::error_record(path, herscan::ErrorCode::internal, e.what());
-  }
-}
-
-// A profile with every requested block present: its flattened keys are the CSV columns.
-json skeleton(const herscan::ProfileOptions& options) {
-  herscan::Profile p;
-  if (options.features.has(herscan::Feature::spectral)) p.spectral.emplace();
-  return herscan::to_json(p);
-}
 
 }  // namespace
 
@@ -62,7 +31,7 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);  // a closed pipe becomes EPIPE on write: we stop quietly
 
   CLI::App app{"herscan " HERSCAN_VERSION_STRING
-               " — profile audio files: format, spectral shape\n"
+               " — profile audio files: format, loudness, spectral shape\n"
                "as JSON Lines, JSON, CSV or a readable summary.",
                "herscan"};
   app.footer(
@@ -71,13 +40,14 @@ int main(int argc, char** argv) {
       "  herscan track.flac | jq .spectral         JSON Lines when piped\n"
       "  herscan a.flac b.mp3 -o profiles.jsonl    one line per file, written atomically\n"
       "  herscan *.wav --format csv > table.csv    one row per file\n"
-      "  herscan track.flac --features spectral    compute only what is asked\n"
+      "  herscan track.flac --features loudness    compute only what is asked\n"
+
       "\n"
       "Exit status: 0 all files analysed, 1 some files failed (each has an error record),\n"
       "2 usage error.");
   std::vector<std::string> paths;
   std::string format_name, output_path, features = "";
-  bool quiet = false;
+  bool quiet = false, frames = false;
   app.add_option("PATH", paths, "Audio files (WAV, AIFF, FLAC, Ogg Vorbis, Opus, MP3)")->required();
   app.add_option("-f,--format", format_name,
                  "text, json, jsonl or csv (default: text on a terminal, jsonl otherwise, or from "
@@ -88,6 +58,10 @@ int main(int argc, char** argv) {
   std::string feature_help = "Comma-separated features to compute (default: all):";
   for (const auto& name : herscan::FeatureSet::known_names()) feature_help += " " + name;
   app.add_option("--features", features, feature_help);
+  app.add_flag(
+      "--frames", frames,
+      "Add frame-level series under \"frames\" (spectral features per STFT frame, momentary and "
+      "short-term loudness every 100 ms) for plotting");
   app.add_flag("-q,--quiet", quiet, "No progress output (errors are still reported on stderr)");
   app.set_version_flag("-V,--version", "herscan " HERSCAN_VERSION_STRING);
 
@@ -101,73 +75,31 @@ int main(int argc, char** argv) {
   herscan::ProfileOptions options;
   try {
     if (!features.empty()) options.features = herscan::FeatureSet::parse(features);
+    options.frames = frames;
     options.validate();
   } catch (const herscan::Error& e) {
     std::fprintf(stderr, "herscan: --features: %s\n", e.what());
     return kExitUsage;
   }
 
-  // Format: explicit --format, else -o's extension, else by whether stdout is a terminal.
-  OutputFormat format = ::isatty(STDOUT_FILENO) ? OutputFormat::text : OutputFormat::jsonl;
-  if (!output_path.empty()) {
-    auto from_ext = herscan::app::format_from_extension(output_path);
-    if (!from_ext && format_name.empty()) {
-      std::fprintf(
-          stderr,
-          "herscan: -o %s: unknown extension; use .json, .jsonl, .csv or .txt, or give --format\n",
-          output_path.c_str());
-      return kExitUsage;
-    }
-    if (from_ext) format = *from_ext;
-  }
-  if (!format_name.empty()) format = *herscan::app::parse_format(format_name);
-
-  std::unique_ptr<herscan::app::AtomicFileSink> file_sink;
-  herscan::app::StdoutSink stdout_sink;
-  herscan::app::Sink* sink = &stdout_sink;
-  if (!output_path.empty()) {
-    try {
-      file_sink = std::make_unique<herscan::app::AtomicFileSink>(output_path);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "herscan: %s\n", e.what());
-      return kExitUsage;
-    }
-    sink = file_sink.get();
-  }
-
-  herscan::app::WriterOptions writer_options;
+  herscan::app::Output::Options out_options;
+  out_options.tool = "herscan";
+  out_options.format_name = format_name;
+  out_options.output_path = output_path;
   std::error_code ec;
-  writer_options.single_object =
-      output_path.empty() && paths.size() == 1 && !fs::is_directory(paths.front(), ec);
-  if (format == OutputFormat::csv)
-    writer_options.csv_columns = herscan::app::csv_columns(skeleton(options));
-  auto writer = herscan::app::make_writer(format, *sink, writer_options);
+  out_options.single_object = paths.size() == 1 && !fs::is_directory(paths.front(), ec);
+  out_options.skeleton = herscan::app::skeleton(options);
+  auto output = herscan::app::Output::open(out_options);
+  if (!output) return kExitUsage;
 
   int failed = 0;
   for (const std::string& path : paths) {
-    json record = analyze_one(path, options);
-    if (record.contains("error")) {
-      ++failed;
-      std::fprintf(stderr, "herscan: %s: %s\n", path.c_str(),
-                   record["error"]["message"].get<std::string>().c_str());
-    }
-    writer->write(record);
-    if (sink->broken_pipe()) return failed ? kExitSomeFailed : kExitOk;  // `| head`: stop quietly
+    json record = herscan::app::analyze_record(path, options);
+    failed += record.contains("error");
+    if (!output->write(record))
+      return failed ? kExitSomeFailed : kExitOk;  // `| head`: stop quietly
   }
-  writer->close();
-  sink->flush();
-  if (sink->broken_pipe()) return failed ? kExitSomeFailed : kExitOk;
-  if (file_sink) {
-    try {
-      file_sink->commit();
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "herscan: %s\n", e.what());
-      return kExitSomeFailed;
-    }
-  } else if (!sink->ok()) {
-    std::fprintf(stderr, "herscan: cannot write to standard output\n");
-    return kExitSomeFailed;
-  }
+  if (!output->close()) return kExitSomeFailed;
   (void)quiet;  // progress output arrives with batch mode; -q already silences it
   return failed ? kExitSomeFailed : kExitOk;
 }

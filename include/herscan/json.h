@@ -16,6 +16,9 @@ inline constexpr const char* profile_schema_id = "herscan.profile/1";
 
 nlohmann::ordered_json to_json(const Profile& profile);
 
+/// The loudness block alone (as in a profile), e.g. for album values.
+nlohmann::ordered_json to_json(const LoudnessResult& loudness);
+
 /// {"schema":…, "file": file, "error": {"code": …, "message": …}}
 nlohmann::ordered_json error_record(const std::string& file, ErrorCode code,
                                     const std::string& message);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "herscan/audio_file.h"
+#include "herscan/loudness.h"
 #include "herscan/resample.h"
 #include "herscan/spectral.h"
 #include "herscan/stft.h"
@@ -24,10 +25,11 @@ namespace herscan {
 
 /// A feature family the profile can contain. Each costs only when requested.
 enum class Feature : unsigned {
-  spectral = 1u << 0,
+  loudness = 1u << 0,
+  spectral = 1u << 1,
 };
 
-/// A set of features. Parses "spectral,..." lists.
+/// A set of features. Parses "loudness,spectral,..." lists.
 class FeatureSet {
  public:
   constexpr FeatureSet() = default;
@@ -56,6 +58,8 @@ struct ProfileOptions {
   ResampleQuality resample_quality = ResampleQuality::high;
   StftConfig stft;                  ///< its sample_rate_hz is set to analysis_rate_hz
   std::size_t block_frames = 8192;  ///< decode block, 1..1048576 frames
+  bool true_peak = true;            ///< loudness: oversampled true peak
+  bool frames = false;              ///< keep frame-level series (--frames)
   void validate() const;
 };
 
@@ -74,12 +78,19 @@ struct AnalysisInfo {
 struct Profile {
   std::string file;  ///< the path as given
   AudioInfo format;
+  std::optional<LoudnessResult> loudness;
   std::optional<SpectralSummary> spectral;
+  /// Frame-level series, present with ProfileOptions::frames.
+  struct Frames {
+    std::vector<SpectralFrame> spectral;  ///< one per STFT frame, centred at t · hop / rate
+  };
+  std::optional<Frames> frames;
   AnalysisInfo analysis;
 };
 
-/// The shortest input analysed: one STFT frame of the analysis signal, n_fft / analysis rate
-/// seconds (0.0929 s by default). Shorter files raise Error(too_short).
+/// The shortest input analysed when a feature needs the analysis signal (spectral, ...): one STFT
+/// frame, n_fft / analysis rate seconds (0.0929 s by default). Shorter files raise
+/// Error(too_short). Loudness alone has no minimum: its undefined values say why.
 double minimum_duration_s(const ProfileOptions& options);
 
 /// Analyses one file. Throws herscan::Error for input that cannot be analysed.

@@ -1,0 +1,49 @@
+#include "common/records.h"
+
+#include <filesystem>
+
+#include "herscan/error.h"
+#include "herscan/json.h"
+
+namespace herscan::app {
+namespace {
+
+thread_local Profile last;
+
+// The message without a leading "PATH: " (the record names the file separately).
+std::string strip_path(const std::string& message, const std::string& path) {
+  const std::string prefix = path + ": ";
+  return message.starts_with(prefix) ? message.substr(prefix.size()) : message;
+}
+
+}  // namespace
+
+nlohmann::ordered_json analyze_record(const std::string& path, const ProfileOptions& options) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return error_record(path, ErrorCode::not_a_file,
+                        "is a directory (folder analysis is not supported yet: pass the files)");
+  try {
+    last = analyze_file(path, options);
+    return to_json(last);
+  } catch (const Error& e) {
+    return error_record(path, e.code(), strip_path(e.what(), path));
+  } catch (const std::bad_alloc&) {
+    return error_record(path, ErrorCode::internal, "out of memory");
+  } catch (const std::exception& e) {
+    return error_record(path, ErrorCode::internal, e.what());
+  }
+}
+
+const Profile& last_profile() {
+  return last;
+}
+
+nlohmann::ordered_json skeleton(const ProfileOptions& options) {
+  Profile p;
+  if (options.features.has(Feature::loudness)) p.loudness.emplace();
+  if (options.features.has(Feature::spectral)) p.spectral.emplace();
+  return to_json(p);
+}
+
+}  // namespace herscan::app
