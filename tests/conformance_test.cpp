@@ -16,6 +16,30 @@ namespace {
 
 constexpr double kLu = 0.1;  // M, S, I tolerance
 
+// The measured values of a case (their range when the case has many), recorded as a gtest
+// property "<case> <quantity>" = "<lo> <hi> <expected> <tolerance>" so that
+// scripts/loudness_conformance_table.py prints docs/loudness.md's table from a test run.
+struct Measured {
+  std::string name;
+  double expected;
+  std::string tolerance;
+  double lo = INFINITY, hi = -INFINITY;
+  Measured(std::string n, double e, std::string t = "+-0.1")
+      : name(std::move(n)), expected(e), tolerance(std::move(t)) {}
+  Measured(const Measured&) = delete;
+  Measured& operator=(const Measured&) = delete;
+  double add(double v) {
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+    return v;
+  }
+  ~Measured() {
+    char value[96];
+    std::snprintf(value, sizeof value, "%.3f %.3f %.1f %s", lo, hi, expected, tolerance.c_str());
+    ::testing::Test::RecordProperty(name, value);
+  }
+};
+
 // A 1 kHz sine whose level changes by segments, phase continuous (n counted from the first
 // sample of the file), the same in every channel. Level in dBFS (sine peak); −inf is silence.
 class Program {
@@ -59,6 +83,10 @@ class Tech3341 : public ::testing::TestWithParam<double> {
 TEST_P(Tech3341, Case1And2SteadyTones) {
   for (double level : {-23.0, -33.0}) {
     const auto r = measure(Program(rate()).add(20, level).samples(), rate());
+    const std::string id = level == -23.0 ? "3341-01" : "3341-02";
+    Measured(id + " M", level).add(r.momentary_max_lufs);
+    Measured(id + " S", level).add(r.short_term_max_lufs);
+    Measured(id + " I", level).add(r.integrated_lufs);
     EXPECT_NEAR(r.momentary_max_lufs, level, kLu);
     EXPECT_NEAR(r.short_term_max_lufs, level, kLu);
     EXPECT_NEAR(r.integrated_lufs, level, kLu);
@@ -67,20 +95,20 @@ TEST_P(Tech3341, Case1And2SteadyTones) {
 
 TEST_P(Tech3341, Case3RelativeGate) {
   const auto r = measure(Program(rate()).add(10, -36).add(60, -23).add(10, -36).samples(), rate());
-  EXPECT_NEAR(r.integrated_lufs, -23.0, kLu);
+  EXPECT_NEAR(Measured("3341-03 I", -23).add(r.integrated_lufs), -23.0, kLu);
 }
 
 TEST_P(Tech3341, Case4BothGates) {
   const auto r = measure(
       Program(rate()).add(10, -72).add(10, -36).add(60, -23).add(10, -36).add(10, -72).samples(),
       rate());
-  EXPECT_NEAR(r.integrated_lufs, -23.0, kLu);
+  EXPECT_NEAR(Measured("3341-04 I", -23).add(r.integrated_lufs), -23.0, kLu);
 }
 
 TEST_P(Tech3341, Case5) {
   const auto r =
       measure(Program(rate()).add(20, -26).add(20.1, -20).add(20, -26).samples(), rate());
-  EXPECT_NEAR(r.integrated_lufs, -23.0, kLu);
+  EXPECT_NEAR(Measured("3341-05 I", -23).add(r.integrated_lufs), -23.0, kLu);
 }
 
 // 5.0 and 5.1 (silent LFE): L, R −28; C −24; Ls, Rs −30 dBFS → −23 LUFS by the channel weights.
@@ -99,8 +127,9 @@ TEST_P(Tech3341, Case6MultichannelWeights) {
                 ? 0.0f
                 : float(std::pow(10.0, levels[std::size_t(c)] / 20) * s);
     }
-    EXPECT_NEAR(measure(x, rate(), channels).integrated_lufs, -23.0, kLu)
-        << channels << " channels";
+    const double integrated = measure(x, rate(), channels).integrated_lufs;
+    Measured(channels == 5 ? "3341-06 I (5.0)" : "3341-06 I (5.1)", -23).add(integrated);
+    EXPECT_NEAR(integrated, -23.0, kLu) << channels << " channels";
   }
 }
 
@@ -111,6 +140,9 @@ TEST_P(Tech3341, Case9ShortTermOfAPeriodicSignal) {
   for (int i = 0; i < 5; ++i) p.add(1.34, -20).add(1.66, -30);
   const auto r = measure(p.samples(), rate(), 2, 0.01);
   ASSERT_GE(r.short_term_series_lufs.size(), 1200u);
+  Measured m("3341-09 S every window from 3 s", -23);
+  for (std::size_t i = 299; i < r.short_term_series_lufs.size(); ++i)
+    m.add(r.short_term_series_lufs[i]);
   for (std::size_t i = 299; i < r.short_term_series_lufs.size(); ++i)
     ASSERT_NEAR(r.short_term_series_lufs[i], -23.0, kLu)
         << "window ending at " << double(i + 1) / 100 << " s";
@@ -118,16 +150,18 @@ TEST_P(Tech3341, Case9ShortTermOfAPeriodicSignal) {
 
 // 20 files: i·0.15 s silence; 3 s @ −23; 1 s silence → max S = −23.0 in each.
 TEST_P(Tech3341, Case10MaxShortTermAtAnyPosition) {
+  Measured m("3341-10 max S of 20 files", -23);
   for (int i = 0; i < 20; ++i) {
     const auto r =
         measure(Program(rate()).silence(0.15 * i).add(3, -23).silence(1).samples(), rate());
-    EXPECT_NEAR(r.short_term_max_lufs, -23.0, kLu) << "file " << i;
+    EXPECT_NEAR(m.add(r.short_term_max_lufs), -23.0, kLu) << "file " << i;
   }
 }
 
 // One file: for i = 0..19: i·0.15 s silence; 3 s @ (−38 + i); (3 − 0.15 i) s silence → the
 // maximum S within each 6 s segment is −38 + i.
 TEST_P(Tech3341, Case11MaxShortTermPerSegment) {
+  Measured m("3341-11 max S per segment minus expected", 0);
   Program p(rate());
   for (int i = 0; i < 20; ++i) p.silence(0.15 * i).add(3, -38 + i).silence(3 - 0.15 * i);
   const auto r = measure(p.samples(), rate(), 2, 0.01);
@@ -137,7 +171,7 @@ TEST_P(Tech3341, Case11MaxShortTermPerSegment) {
          k < std::size_t(600 * (i + 1)) && k < r.short_term_series_lufs.size(); ++k)
       if (!std::isnan(r.short_term_series_lufs[k]))
         best = std::max(best, r.short_term_series_lufs[k]);
-    EXPECT_NEAR(best, -38 + i, kLu) << "segment " << i;
+    EXPECT_NEAR(m.add(best - (-38 + i)), 0.0, kLu) << "segment " << i;
   }
 }
 
@@ -147,6 +181,9 @@ TEST_P(Tech3341, Case12MomentaryOfAPeriodicSignal) {
   for (int i = 0; i < 25; ++i) p.add(0.18, -20).add(0.22, -30);
   const auto r = measure(p.samples(), rate(), 2, 0.01);
   ASSERT_GE(r.momentary_series_lufs.size(), 990u);
+  Measured m("3341-12 M every window from 1 s", -23);
+  for (std::size_t i = 99; i < r.momentary_series_lufs.size(); ++i)
+    m.add(r.momentary_series_lufs[i]);
   for (std::size_t i = 99; i < r.momentary_series_lufs.size(); ++i)
     ASSERT_NEAR(r.momentary_series_lufs[i], -23.0, kLu)
         << "window ending at " << double(i + 1) / 100 << " s";
@@ -155,16 +192,18 @@ TEST_P(Tech3341, Case12MomentaryOfAPeriodicSignal) {
 // 20 files: i·0.02 s silence; 0.4 s @ −23; 1 s silence → max M = −23.0 in each. A meter that
 // evaluates the momentary window only every 100 ms misses 16 of the 20.
 TEST_P(Tech3341, Case13MaxMomentaryAtAnyPosition) {
+  Measured m("3341-13 max M of 20 files", -23);
   for (int i = 0; i < 20; ++i) {
     const auto r =
         measure(Program(rate()).silence(0.02 * i).add(0.4, -23).silence(1).samples(), rate());
-    EXPECT_NEAR(r.momentary_max_lufs, -23.0, kLu) << "file " << i;
+    EXPECT_NEAR(m.add(r.momentary_max_lufs), -23.0, kLu) << "file " << i;
   }
 }
 
 // One file: for i = 0..19: i·20 ms silence; 400 ms @ (−38 + i); (400 − 20 i) ms silence → the
 // maximum M within each 0.8 s segment is −38 + i.
 TEST_P(Tech3341, Case14MaxMomentaryPerSegment) {
+  Measured m("3341-14 max M per segment minus expected", 0);
   Program p(rate());
   for (int i = 0; i < 20; ++i) p.silence(0.02 * i).add(0.4, -38 + i).silence(0.4 - 0.02 * i);
   const auto r = measure(p.samples(), rate(), 2, 0.01);
@@ -174,7 +213,7 @@ TEST_P(Tech3341, Case14MaxMomentaryPerSegment) {
          k < std::size_t(80 * (i + 1)) && k < r.momentary_series_lufs.size(); ++k)
       if (!std::isnan(r.momentary_series_lufs[k]))
         best = std::max(best, r.momentary_series_lufs[k]);
-    EXPECT_NEAR(best, -38 + i, kLu) << "segment " << i;
+    EXPECT_NEAR(m.add(best - (-38 + i)), 0.0, kLu) << "segment " << i;
   }
 }
 
@@ -211,6 +250,8 @@ TEST_P(Tech3341, Cases15To19TruePeakOfSines) {
        {Case{15, 4, minus6, 0, -6.0}, Case{16, 4, minus6, 45, -6.0}, Case{17, 6, minus6, 60, -6.0},
         Case{18, 8, minus6, 67.5, -6.0}, Case{19, 4, 1.414119, 45, 3.0}}) {
     const auto r = measure(faded_sine(rate(), c.divisor, c.amplitude, c.phase), rate(), 2, 0, true);
+    Measured("3341-" + std::to_string(c.number) + " TP", c.expected_dbtp, "+0.2/-0.4")
+        .add(r.true_peak_dbtp);
     expect_true_peak(r.true_peak_dbtp, c.expected_dbtp, "case " + std::to_string(c.number));
   }
 }
@@ -263,6 +304,7 @@ TEST_P(Tech3341, Cases20To23InterSamplePeaks) {
   for (int offset = 0; offset < 4; ++offset) {
     const auto x = intersample_case(rate(), offset);
     const auto r = measure(x, rate(), 2, 0, true);
+    Measured("3341-" + std::to_string(20 + offset) + " TP", 0.0, "+0.2/-0.4").add(r.true_peak_dbtp);
     expect_true_peak(r.true_peak_dbtp, 0.0, "case " + std::to_string(20 + offset));
     EXPECT_LE(r.sample_peak_dbfs, r.true_peak_dbtp);
     // Offset 0 keeps the 4·fs sample at the fs/4 crest; the others put the crest between
@@ -288,7 +330,9 @@ TEST_P(Tech3342, Cases1To4LoudnessRange) {
                         Case{4, {-50, -35, -20, -35, -50}, 15}}) {
     Program p(rate);
     for (double level : c.levels) p.add(20, level);
-    EXPECT_NEAR(measure(p.samples(), rate).range_lu, c.expected_lu, 1.0) << "case " << c.number;
+    Measured m("3342-0" + std::to_string(c.number) + " LRA", c.expected_lu, "+-1");
+    EXPECT_NEAR(m.add(measure(p.samples(), rate).range_lu), c.expected_lu, 1.0)
+        << "case " << c.number;
   }
 }
 
