@@ -17,9 +17,9 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s: %s\n", argv[a], sf_strerror(nullptr));
       return 1;
     }
-    ebur128_state* st = ebur128_init(unsigned(info.channels), unsigned(info.samplerate),
-                                     EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_SAMPLE_PEAK |
-                                         EBUR128_MODE_TRUE_PEAK);
+    ebur128_state* st = ebur128_init(
+        unsigned(info.channels), unsigned(info.samplerate),
+        EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_SAMPLE_PEAK | EBUR128_MODE_TRUE_PEAK);
     const sf_count_t block = 65536;
     std::vector<float> buf(std::size_t(block) * std::size_t(info.channels));
     for (sf_count_t n; (n = sf_readf_float(f, buf.data(), block)) > 0;)
@@ -34,8 +34,8 @@ int main(int argc, char** argv) {
       ebur128_sample_peak(st, c, &v);
       sp = std::fmax(sp, v);
     }
-    std::printf("I %.2f LUFS  LRA %.2f LU  sample peak %.2f dBFS  true peak %.2f dBTP  %s\n", integrated, range,
-                20 * std::log10(sp), 20 * std::log10(tp), argv[a]);
+    std::printf("I %.2f LUFS  LRA %.2f LU  sample peak %.2f dBFS  true peak %.2f dBTP  %s\n",
+                integrated, range, 20 * std::log10(sp), 20 * std::log10(tp), argv[a]);
     ebur128_destroy(&st);
     sf_close(f);
   }
