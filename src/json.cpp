@@ -44,6 +44,28 @@ json format_json(const AudioInfo& info) {
   };
 }
 
+// {"mean": [...], "std": [...]} for a vector-valued feature.
+json summaries(const std::vector<Summary>& v) {
+  json mean = json::array(), std = json::array();
+  for (const Summary& s : v) {
+    mean.push_back(number(s.mean));
+    std.push_back(number(s.std));
+  }
+  return {{"mean", std::move(mean)}, {"std", std::move(std)}};
+}
+
+// A row-major frames × width matrix as a list of per-frame rows.
+json rows(const std::vector<float>& values, std::size_t width) {
+  json a = json::array();
+  if (width == 0) return a;
+  for (std::size_t r = 0; r * width < values.size(); ++r) {
+    json row = json::array();
+    for (std::size_t c = 0; c < width; ++c) row.push_back(number(values[r * width + c]));
+    a.push_back(std::move(row));
+  }
+  return a;
+}
+
 json spectral_json(const SpectralSummary& s) {
   return {
       {"frames", s.frames},
@@ -54,6 +76,7 @@ json spectral_json(const SpectralSummary& s) {
       {"flux", summary(s.flux)},
       {"zero_crossing_rate", summary(s.zero_crossing_rate)},
       {"rms", summary(s.rms)},
+      {"contrast_db", summaries(s.contrast_db)},
   };
 }
 
@@ -84,13 +107,15 @@ json series(const std::vector<T>& values) {
 
 json frames_json(const Profile& p) {
   json j = json::object();
-  if (p.spectral) {
-    const auto& f = p.frames->spectral;
+  if (p.frames->stft_frames > 0) {
     json time = json::array();
-    for (std::size_t t = 0; t < f.size(); ++t)
+    for (std::size_t t = 0; t < p.frames->stft_frames; ++t)
       time.push_back(
           number(double(t) * double(p.analysis.hop_frames) / p.analysis.analysis_rate_hz));
     j["time_s"] = std::move(time);
+  }
+  if (p.spectral) {
+    const auto& f = p.frames->spectral;
     auto column = [&](double SpectralFrame::*field) {
       json a = json::array();
       for (const auto& frame : f) a.push_back(number(frame.*field));
@@ -103,7 +128,12 @@ json frames_json(const Profile& p) {
     j["flux"] = column(&SpectralFrame::flux);
     j["zero_crossing_rate"] = column(&SpectralFrame::zero_crossing_rate);
     j["rms"] = column(&SpectralFrame::rms);
+    j["contrast_db"] = rows(p.frames->contrast_db, p.frames->contrast_width);
   }
+  if (p.frames->mfcc_width && !p.frames->mfcc.empty())
+    j["mfcc"] = rows(p.frames->mfcc, p.frames->mfcc_width);
+  if (p.frames->mel_width && !p.frames->mel_db.empty())
+    j["mel_db"] = rows(p.frames->mel_db, p.frames->mel_width);
   if (p.loudness) {
     const auto& m = p.loudness->momentary_series_lufs;
     json time = json::array();
@@ -130,6 +160,7 @@ nlohmann::ordered_json to_json(const Profile& p) {
   json j = {{"schema", profile_schema_id}, {"file", p.file}, {"format", format_json(p.format)}};
   if (p.loudness) j["loudness"] = loudness_json(*p.loudness);
   if (p.spectral) j["spectral"] = spectral_json(*p.spectral);
+  if (p.mfcc) j["mfcc"] = summaries(*p.mfcc);
   if (p.frames) j["frames"] = frames_json(p);
   j["analysis"] = analysis_json(p.analysis);
   return j;

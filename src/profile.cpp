@@ -18,6 +18,7 @@ struct FeatureName {
 constexpr FeatureName kFeatureNames[] = {
     {Feature::loudness, "loudness"},
     {Feature::spectral, "spectral"},
+    {Feature::mfcc, "mfcc"},
 };
 
 }  // namespace
@@ -87,6 +88,10 @@ void ProfileOptions::validate() const {
   StftConfig stft_at_rate = stft;
   stft_at_rate.sample_rate_hz = analysis_rate_hz;
   stft_at_rate.validate();
+  mel.validate(analysis_rate_hz);
+  mfcc.validate(mel.n_mels);
+  if (frames_mel && !frames)
+    throw Error(ErrorCode::invalid_argument, "ProfileOptions.frames_mel needs frames");
 }
 
 double minimum_duration_s(const ProfileOptions& options) {
@@ -125,7 +130,8 @@ Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& op
 
   StftConfig stft_config = options.stft;
   stft_config.sample_rate_hz = options.analysis_rate_hz;
-  const bool need_analysis_signal = options.features.has(Feature::spectral);
+  const bool need_analysis_signal = options.features.has(Feature::spectral) ||
+                                    options.features.has(Feature::mfcc) || options.frames_mel;
 
   // Native-rate processors see the decoded interleaved blocks.
   std::optional<LoudnessMeter> loudness;
@@ -142,6 +148,7 @@ Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& op
   // The analysis chain: downmix → resample → STFT → frame consumers.
   std::optional<Stft> stft;
   std::optional<SpectralProcessor> spectral;
+  std::optional<MelProcessor> mel;
   std::optional<Resampler> resampler;
   if (need_analysis_signal) {
     stft.emplace(stft_config);
@@ -150,6 +157,12 @@ Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& op
       sc.keep_frames = options.frames;
       spectral.emplace(stft_config, sc);
       stft->add_consumer(*spectral);
+    }
+    if (options.features.has(Feature::mfcc) || options.frames_mel) {
+      const MelProcessor::Keep keep{.mel_db = options.frames && options.frames_mel,
+                                    .mfcc = options.frames && options.features.has(Feature::mfcc)};
+      mel.emplace(stft_config, options.mel, options.mfcc, keep);
+      stft->add_consumer(*mel);
     }
     resampler.emplace(
         ResamplerConfig{info.sample_rate_hz, options.analysis_rate_hz, options.resample_quality},
@@ -192,9 +205,21 @@ Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& op
   profile.format.frames = decoded;  // what was actually decoded (MP3 headers only estimate)
   if (loudness) profile.loudness = loudness->result();
   if (spectral) profile.spectral = spectral->summary();
+  if (mel && options.features.has(Feature::mfcc)) profile.mfcc = mel->mfcc_summary();
   if (options.frames) {
-    profile.frames.emplace();
-    if (spectral) profile.frames->spectral = spectral->frames();
+    Profile::Frames& f = profile.frames.emplace();
+    if (stft) f.stft_frames = std::size_t(stft->frames_emitted());
+    if (spectral) {
+      f.spectral = spectral->frames();
+      f.contrast_db = spectral->contrast_db();
+      f.contrast_width = profile.spectral->contrast_db.size();
+    }
+    if (mel) {
+      f.mfcc = mel->mfcc();
+      f.mfcc_width = options.mfcc.n_mfcc;
+      f.mel_db = mel->mel_db();
+      f.mel_width = options.mel.n_mels;
+    }
   }
 
   AnalysisInfo& a = profile.analysis;

@@ -65,12 +65,28 @@ struct Resampler::Impl {
   Sink sink;
   soxr_t soxr = nullptr;  // null when the rates are equal (pass-through)
   std::vector<float> out;
-  std::int64_t consumed = 0;  // input samples pushed
-  std::int64_t emitted = 0;   // output samples handed to the sink
+  std::vector<float> pending;  // input waiting for a whole chunk
+  std::size_t chunk = 0;       // input samples per soxr_process call
+  std::int64_t consumed = 0;   // input samples pushed
+  std::int64_t emitted = 0;    // output samples handed to the sink
   bool finished = false;
 
   ~Impl() {
     if (soxr) soxr_delete(soxr);
+  }
+
+  // One soxr_process call that consumes all of `n` input samples (idone = null, as python-soxr
+  // calls it), then drains whatever output soxr holds beyond the buffer.
+  void process(const float* in, std::size_t n) {
+    std::size_t odone = 0;
+    if (soxr_error_t err = soxr_process(soxr, in, n, nullptr, out.data(), out.size(), &odone))
+      throw Error(ErrorCode::internal, std::string("soxr_process failed: ") + err);
+    emit(out.data(), odone, INT64_MAX);
+    while (odone == out.size()) {  // the buffer was full: more may be waiting
+      if (soxr_error_t err = soxr_process(soxr, in, 0, nullptr, out.data(), out.size(), &odone))
+        throw Error(ErrorCode::internal, std::string("soxr_process failed: ") + err);
+      emit(out.data(), odone, INT64_MAX);
+    }
   }
 
   // Hands output to the sink, never beyond `limit` samples in total.
@@ -100,6 +116,13 @@ Resampler::Resampler(const ResamplerConfig& config, Sink sink) : impl_(std::make
         soxr_create(config.input_rate_hz, config.output_rate_hz, 1, &err, &io, &quality, &runtime);
     if (err || !impl_->soxr)
       throw Error(ErrorCode::internal, std::string("soxr_create failed: ") + (err ? err : "?"));
+    // python-soxr (librosa's resampler) feeds ⌊48000 · in / out⌋ input samples per call.
+    impl_->chunk = std::max<std::size_t>(
+        1, std::size_t(48000.0 * config.input_rate_hz / config.output_rate_hz));
+    impl_->pending.reserve(impl_->chunk);
+    impl_->out.resize(
+        std::size_t(2.0 * double(impl_->chunk) * config.output_rate_hz / config.input_rate_hz) +
+        4096);
   }
 }
 
@@ -133,21 +156,18 @@ void Resampler::push(std::span<const float> input) {
     s.emitted += std::int64_t(input.size());
     return;
   }
-  const double ratio = s.config.output_rate_hz / s.config.input_rate_hz;
-  const std::size_t capacity = std::size_t(double(input.size()) * ratio) + 64;
-  if (s.out.size() < capacity) s.out.resize(capacity);
-  const float* in = input.data();
-  std::size_t left = input.size();
-  const std::int64_t unlimited = INT64_MAX;
-  while (left > 0) {
-    std::size_t idone = 0, odone = 0;
-    if (soxr_error_t err =
-            soxr_process(s.soxr, in, left, &idone, s.out.data(), s.out.size(), &odone))
-      throw Error(ErrorCode::internal, std::string("soxr_process failed: ") + err);
-    s.emit(s.out.data(), odone, unlimited);
-    in += idone;
-    left -= idone;
-    if (idone == 0 && odone == 0) break;  // cannot happen with a correctly sized buffer
+  // Re-chunk: soxr's float rounding depends on how its input is split, so it always gets the
+  // same chunks whatever the caller's block size.
+  std::size_t used = 0;
+  while (used < input.size()) {
+    const std::size_t take = std::min(s.chunk - s.pending.size(), input.size() - used);
+    s.pending.insert(s.pending.end(), input.begin() + std::ptrdiff_t(used),
+                     input.begin() + std::ptrdiff_t(used + take));
+    used += take;
+    if (s.pending.size() == s.chunk) {
+      s.process(s.pending.data(), s.pending.size());
+      s.pending.clear();
+    }
   }
 }
 
@@ -157,7 +177,8 @@ void Resampler::finish() {
   s.finished = true;
   const std::int64_t target = output_length(s.consumed);
   if (s.soxr) {
-    if (s.out.size() < 4096) s.out.resize(4096);
+    if (!s.pending.empty()) s.process(s.pending.data(), s.pending.size());
+    s.pending.clear();
     for (;;) {  // drain the filter tail: a null input tells soxr the stream has ended
       std::size_t odone = 0;
       if (soxr_error_t err =

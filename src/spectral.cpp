@@ -1,28 +1,83 @@
 #include "herscan/spectral.h"
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <string>
 
+#include "frame_store.h"
 #include "herscan/error.h"
+#include "herscan/mel.h"
 
 namespace herscan {
 
-void SpectralConfig::validate() const {
+void SpectralConfig::validate(double sample_rate_hz) const {
   if (!(rolloff_fraction > 0 && rolloff_fraction < 1))
     throw Error(ErrorCode::invalid_argument,
                 "SpectralConfig.rolloff_fraction must be in (0, 1), got " +
                     std::to_string(rolloff_fraction));
+  if (contrast_bands < 1 || contrast_bands > 12)
+    throw Error(
+        ErrorCode::invalid_argument,
+        "SpectralConfig.contrast_bands must be in 1..12, got " + std::to_string(contrast_bands));
+  if (!(contrast_quantile > 0 && contrast_quantile < 1))
+    throw Error(ErrorCode::invalid_argument,
+                "SpectralConfig.contrast_quantile must be in (0, 1), got " +
+                    std::to_string(contrast_quantile));
+  // librosa: every octave edge but the last must lie below Nyquist.
+  const double top_edge = contrast_fmin_hz * std::pow(2.0, double(contrast_bands - 1));
+  if (!(contrast_fmin_hz > 0) || top_edge >= sample_rate_hz / 2)
+    throw Error(ErrorCode::invalid_argument,
+                "SpectralConfig.contrast_fmin_hz · 2^(contrast_bands − 1) must be below Nyquist (" +
+                    std::to_string(sample_rate_hz / 2) + " Hz), got " + std::to_string(top_edge));
 }
+
+struct SpectralProcessor::Store {
+  detail::FrameStore rows;
+  explicit Store(std::size_t width) : rows(width) {}
+};
 
 SpectralProcessor::SpectralProcessor(const StftConfig& stft, const SpectralConfig& config)
     : config_(config) {
   stft.validate();
-  config.validate();
+  config.validate(stft.sample_rate_hz);
   freqs_hz_ = fft_frequencies(stft.sample_rate_hz, stft.n_fft);
   previous_normalised_.assign(freqs_hz_.size(), 0.0f);
   current_normalised_.assign(freqs_hz_.size(), 0.0f);
+
+  // Contrast bands exactly as librosa.feature.spectral_contrast builds its masks: octave edges
+  // 0, fmin, 2·fmin, ...; each band takes the bins within [low, high] plus one below (except the
+  // first); the last band runs to Nyquist; every band but the last drops its top bin; the
+  // quantile count rounds (half to even) on the mask size before the drop, at least 1.
+  const std::size_t n_bands = config.contrast_bands;
+  std::vector<double> edges(n_bands + 2, 0.0);
+  for (std::size_t i = 1; i < edges.size(); ++i)
+    edges[i] = config.contrast_fmin_hz * std::pow(2.0, double(i - 1));
+  const std::size_t bins = freqs_hz_.size();
+  for (std::size_t k = 0; k <= n_bands; ++k) {
+    std::size_t lo = bins, hi = 0;
+    for (std::size_t b = 0; b < bins; ++b) {
+      if (freqs_hz_[b] >= edges[k] && freqs_hz_[b] <= edges[k + 1]) {
+        lo = std::min(lo, b);
+        hi = std::max(hi, b);
+      }
+    }
+    if (lo == bins)
+      throw Error(ErrorCode::invalid_argument, "SpectralConfig: a contrast band holds no FFT bin");
+    if (k > 0 && lo > 0) --lo;
+    if (k == n_bands) hi = bins - 1;
+    const std::size_t mask = hi - lo + 1;
+    const std::size_t used = k < n_bands ? mask - 1 : mask;
+    const std::size_t q = std::max<std::size_t>(
+        1, std::size_t(std::nearbyint(config.contrast_quantile * double(mask))));
+    contrast_bands_.push_back({lo, used, std::min(q, used)});
+  }
+  peaks_valleys_.resize(2 * contrast_bands_.size());
+  store_ = std::make_unique<Store>(peaks_valleys_.size());
 }
+
+SpectralProcessor::~SpectralProcessor() = default;
 
 void SpectralProcessor::consume(const StftFrame& frame) {
   const std::span<const float> S = frame.magnitude;
@@ -103,6 +158,27 @@ void SpectralProcessor::consume(const StftFrame& frame) {
   }
   out.zero_crossing_rate = double(crossings) / double(x.size());
 
+  // Contrast: mean of the q largest and of the q smallest magnitudes per band, kept until finish()
+  // (their dB matrices are clipped against the whole file).
+  for (std::size_t b = 0; b < contrast_bands_.size(); ++b) {
+    const ContrastBand& band = contrast_bands_[b];
+    sort_buffer_.assign(S.begin() + std::ptrdiff_t(band.first),
+                        S.begin() + std::ptrdiff_t(band.first + band.count));
+    const auto q = std::ptrdiff_t(band.quantile);
+    std::partial_sort(sort_buffer_.begin(), sort_buffer_.begin() + q, sort_buffer_.end());
+    double valley = 0;
+    for (std::ptrdiff_t i = 0; i < q; ++i) valley += sort_buffer_[std::size_t(i)];
+    std::partial_sort(sort_buffer_.begin(), sort_buffer_.begin() + q, sort_buffer_.end(),
+                      std::greater<float>());
+    double peak = 0;
+    for (std::ptrdiff_t i = 0; i < q; ++i) peak += sort_buffer_[std::size_t(i)];
+    peaks_valleys_[2 * b] = power_to_db(float(peak / double(q)));
+    peaks_valleys_[2 * b + 1] = power_to_db(float(valley / double(q)));
+    max_peak_db_ = std::max(max_peak_db_, peaks_valleys_[2 * b]);
+    max_valley_db_ = std::max(max_valley_db_, peaks_valleys_[2 * b + 1]);
+  }
+  store_->rows.append(peaks_valleys_);
+
   ++count_;
   centroid_.add(out.centroid_hz);
   bandwidth_.add(out.bandwidth_hz);
@@ -114,8 +190,32 @@ void SpectralProcessor::consume(const StftFrame& frame) {
   if (config_.keep_frames) frames_.push_back(out);
 }
 
+void SpectralProcessor::finish() {
+  if (finished_) return;
+  finished_ = true;
+  const std::size_t n = contrast_bands_.size();
+  const bool clip = config_.contrast_top_db > 0;
+  const float peak_floor = clip ? float(double(max_peak_db_) - config_.contrast_top_db) : -INFINITY;
+  const float valley_floor =
+      clip ? float(double(max_valley_db_) - config_.contrast_top_db) : -INFINITY;
+  std::vector<RunningSummary> stats(n);
+  if (config_.keep_frames) contrast_rows_.reserve(store_->rows.rows() * n);
+  store_->rows.for_each([&](std::size_t, std::span<const float> row) {
+    for (std::size_t b = 0; b < n; ++b) {
+      const double c =
+          double(std::max(row[2 * b], peak_floor)) - double(std::max(row[2 * b + 1], valley_floor));
+      stats[b].add(c);
+      if (config_.keep_frames) contrast_rows_.push_back(float(c));
+    }
+  });
+  for (const auto& st : stats) contrast_summary_.push_back(st.summary());
+}
+
 SpectralSummary SpectralProcessor::summary() const {
+  if (!finished_)
+    throw Error(ErrorCode::invalid_argument, "SpectralProcessor: summary before finish()");
   SpectralSummary s;
+  s.contrast_db = contrast_summary_;
   s.frames = count_;
   s.centroid_hz = centroid_.summary();
   s.bandwidth_hz = bandwidth_.summary();

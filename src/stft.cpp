@@ -42,8 +42,11 @@ std::int64_t stft_frame_count(std::int64_t samples, std::size_t hop_frames) {
 
 struct Stft::Impl {
   StftConfig config;
-  RealFft fft;
-  std::vector<float> window;
+  // Double precision, as numpy's rfft inside librosa.stft: the window (float64 in scipy) and the
+  // transform; the spectrum is then stored in single precision, as librosa's complex64 matrix.
+  RealFftDouble fft;
+  std::vector<double> window;
+  std::vector<std::complex<float>> spectrum;
   std::vector<FrameConsumer*> consumers;
 
   // The centre-padded signal, from padded index `base` on; frames start at buf[head].
@@ -58,10 +61,13 @@ struct Stft::Impl {
   explicit Impl(const StftConfig& c)
       : config(c),
         fft(c.n_fft),
-        window(periodic_hann(c.n_fft)),
+        window(c.n_fft),
+        spectrum(c.n_fft / 2 + 1),
         frame(c.n_fft),
         magnitude(c.n_fft / 2 + 1),
         power(c.n_fft / 2 + 1) {
+    for (std::size_t t = 0; t < c.n_fft; ++t)
+      window[t] = 0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * double(t) / double(c.n_fft));
     buf.assign(c.n_fft / 2, 0.0f);  // left centre padding
     buf.reserve(4 * c.n_fft);
   }
@@ -70,15 +76,16 @@ struct Stft::Impl {
     const std::size_t n = config.n_fft;
     const float* src = buf.data() + head;
     std::copy(src, src + n, frame.begin());
-    float* in = fft.input();
-    for (std::size_t i = 0; i < n; ++i) in[i] = src[i] * window[i];
+    double* in = fft.input();
+    for (std::size_t i = 0; i < n; ++i) in[i] = double(src[i]) * window[i];
     fft.execute();
-    const std::complex<float>* X = fft.output();
+    const std::complex<double>* X = fft.output();
     const std::size_t bins = n / 2 + 1;
     for (std::size_t k = 0; k < bins; ++k) {
-      const float re = X[k].real(), im = X[k].imag();
+      spectrum[k] = std::complex<float>(X[k]);
+      const float re = spectrum[k].real(), im = spectrum[k].imag();
       power[k] = re * re + im * im;
-      magnitude[k] = std::sqrt(power[k]);
+      magnitude[k] = float(std::hypot(double(re), double(im)));  // numpy's |complex64|
     }
     // Real signal occupies padded indices [n/2, n/2 + pushed); this frame starts at t·hop.
     const std::int64_t start = emitted * std::int64_t(config.hop_frames);
@@ -89,7 +96,7 @@ struct Stft::Impl {
     f.valid_begin = std::size_t(std::clamp<std::int64_t>(half - start, 0, std::int64_t(n)));
     f.valid_end = std::size_t(std::clamp<std::int64_t>(
         half + pushed - start, std::int64_t(f.valid_begin), std::int64_t(n)));
-    f.spectrum = std::span<const std::complex<float>>(X, bins);
+    f.spectrum = spectrum;
     f.magnitude = magnitude;
     f.power = power;
     for (FrameConsumer* c : consumers) c->consume(f);

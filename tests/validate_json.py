@@ -33,10 +33,10 @@ def main():
     for path in sys.argv[2:]:
         with open(path, encoding="utf-8") as f:
             for record in records(f.read()):
-                errors = sorted(validator.iter_errors(record), key=lambda e: list(e.path))
-                if errors:
-                    e = errors[0]
-                    print(f"{path}: record {count}: {'/'.join(map(str, e.path))}: {e.message}", file=sys.stderr)
+                error = jsonschema.exceptions.best_match(validator.iter_errors(record))
+                if error is not None:
+                    where = "/".join(map(str, error.absolute_path)) or "(top level)"
+                    print(f"{path}: record {count}: {where}: {error.message[:300]}", file=sys.stderr)
                     sys.exit(1)
                 count += 1
     if count == 0:

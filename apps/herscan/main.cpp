@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/cli.h"
 #include "common/output.h"
 #include "common/records.h"
 #include "herscan/error.h"
@@ -47,7 +48,7 @@ int main(int argc, char** argv) {
       "2 usage error.");
   std::vector<std::string> paths;
   std::string format_name, output_path, features = "";
-  bool quiet = false, frames = false;
+  bool quiet = false, frames = false, frames_mel = false;
   app.add_option("PATH", paths, "Audio files (WAV, AIFF, FLAC, Ogg Vorbis, Opus, MP3)")->required();
   app.add_option("-f,--format", format_name,
                  "text, json, jsonl or csv (default: text on a terminal, jsonl otherwise, or from "
@@ -60,13 +61,16 @@ int main(int argc, char** argv) {
   app.add_option("--features", features, feature_help);
   app.add_flag(
       "--frames", frames,
-      "Add frame-level series under \"frames\" (spectral features per STFT frame, momentary and "
-      "short-term loudness every 100 ms) for plotting");
+      "Add frame-level series under \"frames\" for plotting: the spectral features and MFCC "
+      "per STFT frame (time_s), momentary and short-term loudness every 100 ms "
+      "(loudness_time_s). `--frames mel` (or --frames=mel) adds the mel spectrogram in dB");
+  app.add_flag("--frames-mel", frames_mel)->group("");  // what `--frames mel` becomes
   app.add_flag("-q,--quiet", quiet, "No progress output (errors are still reported on stderr)");
   app.set_version_flag("-V,--version", "herscan " HERSCAN_VERSION_STRING);
 
   try {
-    app.parse(argc, argv);
+    herscan::app::NormalisedArgs args(argc, argv);
+    app.parse(args.argc(), args.argv());
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? kExitOk : kExitUsage;
@@ -75,7 +79,8 @@ int main(int argc, char** argv) {
   herscan::ProfileOptions options;
   try {
     if (!features.empty()) options.features = herscan::FeatureSet::parse(features);
-    options.frames = frames;
+    options.frames = frames || frames_mel;
+    options.frames_mel = frames_mel;
     options.validate();
   } catch (const herscan::Error& e) {
     std::fprintf(stderr, "herscan: --features: %s\n", e.what());

@@ -15,32 +15,42 @@
 namespace herscan {
 
 /// Forward real DFT of size n: X[k] = sum_t x[t] e^{-2πi kt/n}, k = 0..n/2 (unnormalised, as
-/// numpy.fft.rfft). Thread-safety: one thread per object.
-class RealFft {
+/// numpy.fft.rfft), in single (float) or double precision. Thread-safety: one thread per object.
+template <class T>
+class BasicRealFft {
  public:
-  explicit RealFft(std::size_t n);  ///< n ≥ 2; throws Error(invalid_argument) otherwise
-  ~RealFft();
-  RealFft(const RealFft&) = delete;
-  RealFft& operator=(const RealFft&) = delete;
+  explicit BasicRealFft(std::size_t n);  ///< n ≥ 2; throws Error(invalid_argument) otherwise
+  ~BasicRealFft();
+  BasicRealFft(const BasicRealFft&) = delete;
+  BasicRealFft& operator=(const BasicRealFft&) = delete;
 
   std::size_t size() const noexcept { return n_; }
   std::size_t bins() const noexcept { return n_ / 2 + 1; }
 
   /// The aligned input buffer (size()) and output buffer (bins()) used by execute().
-  float* input() noexcept { return in_; }
-  const std::complex<float>* output() const noexcept { return out_; }
+  T* input() noexcept { return in_; }
+  const std::complex<T>* output() const noexcept { return out_; }
   /// Transforms input() into output().
   void execute() noexcept;
 
   /// Convenience: copies `in` (size()) to input(), executes, copies output() to `out` (bins()).
-  void forward(std::span<const float> in, std::span<std::complex<float>> out);
+  void forward(std::span<const T> in, std::span<std::complex<T>> out);
 
  private:
   std::size_t n_;
-  float* in_ = nullptr;
-  std::complex<float>* out_ = nullptr;
-  void* plan_ = nullptr;  // fftwf_plan owned by the process-wide cache
+  T* in_ = nullptr;
+  std::complex<T>* out_ = nullptr;
+  void* plan_ = nullptr;  // fftwf_plan / fftw_plan owned by the process-wide cache
 };
+
+/// Single precision (FFTW's fftwf_*): the default for herscan's transforms.
+using RealFft = BasicRealFft<float>;
+/// Double precision (FFTW's fftw_*): the STFT uses it, as numpy does, so that bins 120 dB and
+/// more below a frame's peak (a resampler's stop band) keep their values (docs/design.md).
+using RealFftDouble = BasicRealFft<double>;
+
+extern template class BasicRealFft<float>;
+extern template class BasicRealFft<double>;
 
 /// O(n²) real DFT in double precision with exactly reduced twiddle angles. The test oracle.
 std::vector<std::complex<double>> reference_rdft(std::span<const double> x);

@@ -17,6 +17,7 @@
 
 #include "herscan/audio_file.h"
 #include "herscan/loudness.h"
+#include "herscan/mel.h"
 #include "herscan/resample.h"
 #include "herscan/spectral.h"
 #include "herscan/stft.h"
@@ -27,6 +28,7 @@ namespace herscan {
 enum class Feature : unsigned {
   loudness = 1u << 0,
   spectral = 1u << 1,
+  mfcc = 1u << 2,
 };
 
 /// A set of features. Parses "loudness,spectral,..." lists.
@@ -60,6 +62,9 @@ struct ProfileOptions {
   std::size_t block_frames = 8192;  ///< decode block, 1..1048576 frames
   bool true_peak = true;            ///< loudness: oversampled true peak
   bool frames = false;              ///< keep frame-level series (--frames)
+  bool frames_mel = false;          ///< with frames: also the mel spectrogram in dB (--frames mel)
+  MelConfig mel;                    ///< mel bands for MFCC and mel_db
+  MfccConfig mfcc;
   void validate() const;
 };
 
@@ -80,9 +85,16 @@ struct Profile {
   AudioInfo format;
   std::optional<LoudnessResult> loudness;
   std::optional<SpectralSummary> spectral;
-  /// Frame-level series, present with ProfileOptions::frames.
+  std::optional<std::vector<Summary>> mfcc;  ///< mean and std of each coefficient
+  /// Frame-level series, present with ProfileOptions::frames. 2-D series are row-major
+  /// (frames × width).
   struct Frames {
     std::vector<SpectralFrame> spectral;  ///< one per STFT frame, centred at t · hop / rate
+    std::vector<float> contrast_db;       ///< frames × (contrast bands + 1)
+    std::vector<float> mfcc;              ///< frames × n_mfcc
+    std::vector<float> mel_db;            ///< frames × n_mels (with frames_mel)
+    std::size_t contrast_width = 0, mfcc_width = 0, mel_width = 0;
+    std::size_t stft_frames = 0;  ///< rows of the STFT-axis series (time_s)
   };
   std::optional<Frames> frames;
   AnalysisInfo analysis;

@@ -30,8 +30,9 @@ struct ResamplerConfig {
 
 /// Streaming resampler of one channel. Output goes to a sink callback as it becomes available;
 /// finish() flushes the filter tail and pads or trims so that the total output is exactly
-/// ceil(total_input × out/in) samples. Any split of the input into push() calls gives the same
-/// output (to float rounding, see tests/resample_test.cpp).
+/// ceil(total_input × out/in) samples. The input reaches soxr in fixed chunks of
+/// ⌊48000 · in / out⌋ samples, as python-soxr (librosa's resampler) feeds it, so the output is
+/// bit-identical for any split of the input into push() calls and equal to librosa's.
 class Resampler {
  public:
   using Sink = std::function<void(std::span<const float>)>;
