@@ -19,5 +19,5 @@ install(FILES ${PROJECT_BINARY_DIR}/herscanConfig.cmake
               ${PROJECT_BINARY_DIR}/herscanConfigVersion.cmake
         DESTINATION ${HERSCAN_CMAKE_DIR})
 if(HERSCAN_BUILD_APPS)
-  install(TARGETS herscan-cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  install(TARGETS herscan-cli herscan-loudness herscan-frames RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()

@@ -3,7 +3,8 @@
 # Idempotent and silent when there is nothing to do.
 #
 #   scripts/setup.sh            build + test dependencies
-#   scripts/setup.sh --dev      also the tools for regenerating data/ and plotting
+#   scripts/setup.sh --plots    also python3-matplotlib for scripts/plot_*.py (and their tests)
+#   scripts/setup.sh --dev      also the tools for regenerating data/ and formatting code
 #
 # Run as root (or with sudo available). Uses apt-get only.
 set -euo pipefail
@@ -16,9 +17,12 @@ packages=(
   python3 python3-jsonschema
   libebur128-dev
 )
-if [[ "${1:-}" == "--dev" ]]; then
-  packages+=(python3-numpy python3-soundfile python3-matplotlib clang-format flac)
-fi
+case "${1:-}" in
+  "") ;;
+  --plots) packages+=(python3-matplotlib python3-numpy) ;;
+  --dev) packages+=(python3-matplotlib python3-numpy python3-soundfile clang-format flac) ;;
+  *) echo "usage: scripts/setup.sh [--plots|--dev]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -63,6 +63,10 @@ Result herscan_loudness(const TempDir& dir, const std::vector<std::string>& args
   return run(dir, HERSCAN_LOUDNESS_EXE, args);
 }
 
+Result herscan_frames(const TempDir& dir, const std::vector<std::string>& args) {
+  return run(dir, HERSCAN_FRAMES_EXE, args);
+}
+
 std::vector<json> json_lines(const std::string& text) {
   std::vector<json> records;
   std::istringstream in(text);
@@ -408,6 +412,126 @@ TEST(CliLoudness, CsvAndBadInput) {
             std::string::npos)
       << r.err;
   EXPECT_EQ(herscan_loudness(dir, {}).exit_code, 2);
+}
+
+// --frames mel adds the mel spectrogram (128 bands per frame); the profile carries MFCC
+// summaries and contrast per band; --frames alone has no mel_db.
+TEST(Cli, FramesMelAndMfcc) {
+  TempDir dir;
+  const auto tone = write_tone(dir, "tone.wav", 2, -20);
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--frames", "mel", tone.string()},
+        {"--frames=mel", tone.string()}}) {
+    const Result r = herscan(dir, args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const json p = json::parse(r.out);
+    const json& f = p["frames"];
+    ASSERT_EQ(f["mel_db"].size(), f["time_s"].size());
+    EXPECT_EQ(f["mel_db"][0].size(), 128u);
+    EXPECT_EQ(f["mfcc"][0].size(), 20u);
+    EXPECT_EQ(f["contrast_db"][0].size(), 7u);
+    EXPECT_EQ(p["mfcc"]["mean"].size(), 20u);
+    EXPECT_EQ(p["spectral"]["contrast_db"]["mean"].size(), 7u);
+  }
+  const json plain = json::parse(herscan(dir, {"--frames", tone.string()}).out);
+  EXPECT_FALSE(plain["frames"].contains("mel_db"));
+}
+
+TEST(CliFrames, CsvOneRowPerFrame) {
+  TempDir dir;
+  const auto tone = write_tone(dir, "tone.wav", 2, -20);
+  const Result r = herscan_frames(dir, {tone.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream in(r.out);
+  std::string header, line;
+  std::getline(in, header);
+  EXPECT_EQ(header,
+            "time_s,centroid_hz,bandwidth_hz,rolloff_hz,flatness,flux,zero_crossing_rate,rms");
+  std::size_t rows = 0;
+  while (std::getline(in, line)) {
+    ++rows;
+    EXPECT_EQ(csv_fields(line).size(), 8u);
+  }
+  // 2 s at 22050 Hz: 1 + 44100 / 512 frames.
+  EXPECT_EQ(rows, 1u + 44100u / 512u);
+
+  const Result mfcc = herscan_frames(dir, {"--series", "mfcc", tone.string()});
+  std::istringstream m(mfcc.out);
+  std::getline(m, header);
+  EXPECT_EQ(csv_fields(header).size(), 21u) << header;
+  EXPECT_EQ(csv_fields(header)[20], "mfcc_19");
+
+  const Result loud =
+      herscan_frames(dir, {"--series", "momentary_lufs,short_term_lufs", tone.string()});
+  EXPECT_EQ(loud.out.rfind("loudness_time_s,momentary_lufs,short_term_lufs\n", 0), 0u)
+      << loud.out.substr(0, 80);
+}
+
+TEST(CliFrames, JsonAndUsageErrors) {
+  TempDir dir;
+  const auto tone = write_tone(dir, "tone.wav", 2, -20);
+  const Result r = herscan_frames(
+      dir, {"--series", "rms,momentary_lufs,mel_db", "--format", "json", tone.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json p = json::parse(r.out);
+  EXPECT_EQ(p["frames"]["mel_db"].size(), p["frames"]["time_s"].size());
+  EXPECT_EQ(p["frames"]["momentary_lufs"].size(), p["frames"]["loudness_time_s"].size());
+  EXPECT_FALSE(p["frames"].contains("centroid_hz")) << "only the series asked for";
+  std::ofstream(dir / "frames.json") << r.out;
+  expect_valid_against_schema(dir / "frames.json");
+
+  const Result mixed = herscan_frames(dir, {"--series", "rms,momentary_lufs", tone.string()});
+  EXPECT_EQ(mixed.exit_code, 2);
+  EXPECT_NE(mixed.err.find("time axes"), std::string::npos) << mixed.err;
+  EXPECT_EQ(herscan_frames(dir, {"--series", "bogus", tone.string()}).exit_code, 2);
+  const Result missing = herscan_frames(dir, {(dir / "missing.wav").string()});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("herscan-frames: "), std::string::npos);
+}
+
+bool have_matplotlib() {
+  const std::string command =
+      std::string(HERSCAN_PYTHON3) + " -c 'import matplotlib' >/dev/null 2>&1";
+  return std::system(command.c_str()) == 0;
+}
+
+// A PNG starts with the 8-byte signature 89 50 4E 47 0D 0A 1A 0A.
+void expect_png(const std::filesystem::path& path) {
+  const std::string bytes = read_file(path);
+  ASSERT_GT(bytes.size(), 1000u) << path;
+  EXPECT_EQ(bytes.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8)) << path;
+}
+
+TEST(Plots, ProfilePictureFromPipedOutput) {
+  if (!have_matplotlib())
+    GTEST_SKIP() << "python3-matplotlib is not installed (scripts/setup.sh --plots)";
+  TempDir dir;
+  const auto tone = write_tone(dir, "tone.wav", 4, -20);
+  const auto png = dir / "profile.png";
+  const Result r = shell(dir, quote(HERSCAN_EXE) + " --frames mel " + quote(tone.string()) + " | " +
+                                  std::string(HERSCAN_PYTHON3) + " " + HERSCAN_SOURCE_DIR +
+                                  "/scripts/plot_profile.py -o " + quote(png.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_png(png);
+}
+
+TEST(Plots, CollectionPictureFromJsonLines) {
+  if (!have_matplotlib())
+    GTEST_SKIP() << "python3-matplotlib is not installed (scripts/setup.sh --plots)";
+  TempDir dir;
+  std::vector<std::string> args;
+  for (int i = 0; i < 3; ++i)
+    args.push_back(write_tone(dir, "t" + std::to_string(i) + ".wav", 2, -30 + 5 * i).string());
+  args.push_back("-o");
+  args.push_back((dir / "all.jsonl").string());
+  ASSERT_EQ(herscan(dir, args).exit_code, 0);
+  const auto png = dir / "collection.png";
+  const Result r =
+      shell(dir, std::string(HERSCAN_PYTHON3) + " " + HERSCAN_SOURCE_DIR +
+                     "/scripts/plot_collection.py " + quote((dir / "all.jsonl").string()) + " -o " +
+                     quote(png.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_png(png);
 }
 
 TEST(Cli, VersionAndHelp) {
