@@ -147,10 +147,15 @@ json frames_json(const Profile& p) {
 
 json analysis_json(const AnalysisInfo& a) {
   return {
-      {"version", a.version},   {"analysis_rate_hz", number(a.analysis_rate_hz)},
-      {"n_fft", a.n_fft},       {"hop_frames", a.hop_frames},
-      {"window", a.window},     {"resampler", a.resampler},
-      {"features", a.features}, {"elapsed_s", number(a.elapsed_s)},
+      {"version", a.version},
+      {"analysis_rate_hz", number(a.analysis_rate_hz)},
+      {"n_fft", a.n_fft},
+      {"hop_frames", a.hop_frames},
+      {"window", a.window},
+      {"mel_scale", a.mel_scale},
+      {"resampler", a.resampler},
+      {"features", a.features},
+      {"elapsed_s", number(a.elapsed_s)},
   };
 }
 

@@ -228,6 +228,7 @@ Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& op
   a.n_fft = options.stft.n_fft;
   a.hop_frames = options.stft.hop_frames;
   a.window = "hann (periodic)";
+  a.mel_scale = options.mel.htk ? "htk" : "slaney";
   a.resampler = resampler ? resampler->description() : "none (no analysis-rate feature requested)";
   a.features = options.features.names();
   a.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -435,6 +435,11 @@ TEST(Cli, FramesMelAndMfcc) {
   }
   const json plain = json::parse(herscan(dir, {"--frames", tone.string()}).out);
   EXPECT_FALSE(plain["frames"].contains("mel_db"));
+  EXPECT_EQ(plain["analysis"]["mel_scale"], "slaney");
+  const json htk = json::parse(herscan(dir, {"--mel-scale", "htk", tone.string()}).out);
+  EXPECT_EQ(htk["analysis"]["mel_scale"], "htk");
+  EXPECT_NE(htk["mfcc"]["mean"][1], plain["mfcc"]["mean"][1])
+      << "another scale, other coefficients";
 }
 
 TEST(CliFrames, CsvOneRowPerFrame) {

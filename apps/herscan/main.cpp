@@ -65,6 +65,10 @@ int main(int argc, char** argv) {
       "per STFT frame (time_s), momentary and short-term loudness every 100 ms "
       "(loudness_time_s). `--frames mel` (or --frames=mel) adds the mel spectrogram in dB");
   app.add_flag("--frames-mel", frames_mel)->group("");  // what `--frames mel` becomes
+  std::string mel_scale = "slaney";
+  app.add_option("--mel-scale", mel_scale,
+                 "Mel scale of the MFCC and mel_db: slaney (librosa's default) or htk")
+      ->check(CLI::IsMember({"slaney", "htk"}));
   app.add_flag("-q,--quiet", quiet, "No progress output (errors are still reported on stderr)");
   app.set_version_flag("-V,--version", "herscan " HERSCAN_VERSION_STRING);
 
@@ -81,6 +85,7 @@ int main(int argc, char** argv) {
     if (!features.empty()) options.features = herscan::FeatureSet::parse(features);
     options.frames = frames || frames_mel;
     options.frames_mel = frames_mel;
+    options.mel.htk = mel_scale == "htk";
     options.validate();
   } catch (const herscan::Error& e) {
     std::fprintf(stderr, "herscan: --features: %s\n", e.what());

@@ -75,6 +75,7 @@ struct AnalysisInfo {
   std::size_t n_fft = 0;
   std::size_t hop_frames = 0;
   std::string window;
+  std::string mel_scale;  ///< "slaney" or "htk" (MFCC and mel_db)
   std::string resampler;
   std::vector<std::string> features;
   double elapsed_s = 0;  ///< wall time of analyze_file()
