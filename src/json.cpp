@@ -134,6 +134,7 @@ json frames_json(const Profile& p) {
     j["mfcc"] = rows(p.frames->mfcc, p.frames->mfcc_width);
   if (p.frames->mel_width && !p.frames->mel_db.empty())
     j["mel_db"] = rows(p.frames->mel_db, p.frames->mel_width);
+  if (!p.frames->chroma.empty()) j["chroma"] = rows(p.frames->chroma, 12);
   if (p.loudness) {
     const auto& m = p.loudness->momentary_series_lufs;
     json time = json::array();
@@ -143,6 +144,40 @@ json frames_json(const Profile& p) {
     j["short_term_lufs"] = series(p.loudness->short_term_series_lufs);
   }
   return j;
+}
+
+json key_json(const TonalResult& t, KeyProfile profile) {
+  const KeyResult& k = t.key;
+  json candidates = json::array();
+  for (std::size_t i = 1; i < k.candidates.size() && i <= 4; ++i) {  // the runners-up
+    const KeyCandidate& c = k.candidates[i];
+    candidates.push_back({{"tonic", tonic_name(c.tonic)},
+                          {"mode", c.minor ? "minor" : "major"},
+                          {"camelot", camelot(c.tonic, c.minor)},
+                          {"score", number(c.score)}});
+  }
+  json j = {
+      {"tonic", k.defined ? json(tonic_name(k.tonic)) : json(nullptr)},
+      {"mode", k.defined ? json(k.minor ? "minor" : "major") : json(nullptr)},
+      {"strength", k.defined ? number(k.strength) : json(nullptr)},
+      {"tuning_cents", number(std::round(t.tuning_semitones * 100.0))},
+      {"camelot", k.defined ? json(camelot(k.tonic, k.minor)) : json(nullptr)},
+      {"profile", key_profile_name(profile)},
+      {"candidates", std::move(candidates)},
+  };
+  if (!k.defined)
+    j["null_reasons"] = {
+        {"tonic", k.reason}, {"mode", k.reason}, {"strength", k.reason}, {"camelot", k.reason}};
+  return j;
+}
+
+json chroma_json(const TonalResult& t) {
+  json mean = json::array(), std = json::array();
+  for (const Summary& s : t.chroma) {
+    mean.push_back(number(s.mean));
+    std.push_back(number(s.std));
+  }
+  return {{"mean", std::move(mean)}, {"std", std::move(std)}};
 }
 
 json analysis_json(const AnalysisInfo& a) {
@@ -166,6 +201,8 @@ nlohmann::ordered_json to_json(const Profile& p) {
   if (p.loudness) j["loudness"] = loudness_json(*p.loudness);
   if (p.spectral) j["spectral"] = spectral_json(*p.spectral);
   if (p.mfcc) j["mfcc"] = summaries(*p.mfcc);
+  if (p.tonal && p.tonal->has_key) j["key"] = key_json(*p.tonal, p.key_profile);
+  if (p.tonal && p.tonal->has_chroma) j["chroma"] = chroma_json(*p.tonal);
   if (p.frames) j["frames"] = frames_json(p);
   j["analysis"] = analysis_json(p.analysis);
   return j;

@@ -16,9 +16,8 @@ struct FeatureName {
   const char* name;
 };
 constexpr FeatureName kFeatureNames[] = {
-    {Feature::loudness, "loudness"},
-    {Feature::spectral, "spectral"},
-    {Feature::mfcc, "mfcc"},
+    {Feature::loudness, "loudness"}, {Feature::spectral, "spectral"}, {Feature::mfcc, "mfcc"},
+    {Feature::key, "key"},           {Feature::chroma, "chroma"},
 };
 
 }  // namespace
@@ -130,8 +129,11 @@ Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& op
 
   StftConfig stft_config = options.stft;
   stft_config.sample_rate_hz = options.analysis_rate_hz;
+  const bool want_tonal =
+      options.features.has(Feature::key) || options.features.has(Feature::chroma);
   const bool need_analysis_signal = options.features.has(Feature::spectral) ||
-                                    options.features.has(Feature::mfcc) || options.frames_mel;
+                                    options.features.has(Feature::mfcc) || options.frames_mel ||
+                                    want_tonal;
 
   // Native-rate processors see the decoded interleaved blocks.
   std::optional<LoudnessMeter> loudness;
@@ -149,6 +151,7 @@ Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& op
   std::optional<Stft> stft;
   std::optional<SpectralProcessor> spectral;
   std::optional<MelProcessor> mel;
+  std::optional<TonalProcessor> tonal;
   std::optional<Resampler> resampler;
   if (need_analysis_signal) {
     stft.emplace(stft_config);
@@ -163,6 +166,15 @@ Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& op
                                     .mfcc = options.frames && options.features.has(Feature::mfcc)};
       mel.emplace(stft_config, options.mel, options.mfcc, keep);
       stft->add_consumer(*mel);
+    }
+    if (want_tonal) {
+      TonalConfig tc;
+      tc.key_profile = options.key_profile;
+      tc.want_key = options.features.has(Feature::key);
+      tc.want_chroma = options.features.has(Feature::chroma);
+      tc.keep_chroma_frames = options.frames && tc.want_chroma;
+      tonal.emplace(stft_config, tc);
+      stft->add_consumer(*tonal);
     }
     resampler.emplace(
         ResamplerConfig{info.sample_rate_hz, options.analysis_rate_hz, options.resample_quality},
@@ -206,6 +218,8 @@ Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& op
   if (loudness) profile.loudness = loudness->result();
   if (spectral) profile.spectral = spectral->summary();
   if (mel && options.features.has(Feature::mfcc)) profile.mfcc = mel->mfcc_summary();
+  if (tonal) profile.tonal = tonal->result();
+  profile.key_profile = options.key_profile;
   if (options.frames) {
     Profile::Frames& f = profile.frames.emplace();
     if (stft) f.stft_frames = std::size_t(stft->frames_emitted());
@@ -220,6 +234,7 @@ Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& op
       f.mel_db = mel->mel_db();
       f.mel_width = options.mel.n_mels;
     }
+    if (tonal) f.chroma = tonal->result().chroma_frames;
   }
 
   AnalysisInfo& a = profile.analysis;

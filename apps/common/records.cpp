@@ -43,6 +43,14 @@ nlohmann::ordered_json skeleton(const ProfileOptions& options) {
   Profile p;
   if (options.features.has(Feature::loudness)) p.loudness.emplace();
   if (options.features.has(Feature::spectral)) p.spectral.emplace();
+  if (options.features.has(Feature::mfcc)) p.mfcc.emplace(options.mfcc.n_mfcc);
+  if (options.features.has(Feature::key) || options.features.has(Feature::chroma)) {
+    TonalResult& t = p.tonal.emplace();
+    t.has_key = options.features.has(Feature::key);
+    t.has_chroma = options.features.has(Feature::chroma);
+    t.key.defined = true;  // a skeleton with every key column
+    t.key.candidates.resize(5);
+  }
   return to_json(p);
 }
 

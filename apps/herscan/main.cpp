@@ -65,7 +65,11 @@ int main(int argc, char** argv) {
       "per STFT frame (time_s), momentary and short-term loudness every 100 ms "
       "(loudness_time_s). `--frames mel` (or --frames=mel) adds the mel spectrogram in dB");
   app.add_flag("--frames-mel", frames_mel)->group("");  // what `--frames mel` becomes
-  std::string mel_scale = "slaney";
+  std::string mel_scale = "slaney", key_profile = "temperley";
+  app.add_option(
+         "--key-profile", key_profile,
+         "Key profile: temperley (default), krumhansl, edma (electronic dance music) or shaath")
+      ->check(CLI::IsMember({"temperley", "krumhansl", "edma", "shaath"}));
   app.add_option("--mel-scale", mel_scale,
                  "Mel scale of the MFCC and mel_db: slaney (librosa's default) or htk")
       ->check(CLI::IsMember({"slaney", "htk"}));
@@ -86,6 +90,7 @@ int main(int argc, char** argv) {
     options.frames = frames || frames_mel;
     options.frames_mel = frames_mel;
     options.mel.htk = mel_scale == "htk";
+    options.key_profile = *herscan::parse_key_profile(key_profile);
     options.validate();
   } catch (const herscan::Error& e) {
     std::fprintf(stderr, "herscan: --features: %s\n", e.what());

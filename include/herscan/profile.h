@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "herscan/audio_file.h"
+#include "herscan/chroma.h"
 #include "herscan/loudness.h"
 #include "herscan/mel.h"
 #include "herscan/resample.h"
@@ -29,6 +30,8 @@ enum class Feature : unsigned {
   loudness = 1u << 0,
   spectral = 1u << 1,
   mfcc = 1u << 2,
+  key = 1u << 3,
+  chroma = 1u << 4,
 };
 
 /// A set of features. Parses "loudness,spectral,..." lists.
@@ -65,6 +68,7 @@ struct ProfileOptions {
   bool frames_mel = false;          ///< with frames: also the mel spectrogram in dB (--frames mel)
   MelConfig mel;                    ///< mel bands for MFCC and mel_db
   MfccConfig mfcc;
+  KeyProfile key_profile = KeyProfile::temperley;
   void validate() const;
 };
 
@@ -87,6 +91,8 @@ struct Profile {
   std::optional<LoudnessResult> loudness;
   std::optional<SpectralSummary> spectral;
   std::optional<std::vector<Summary>> mfcc;  ///< mean and std of each coefficient
+  std::optional<TonalResult> tonal;          ///< tuning, chroma, key (key or chroma requested)
+  KeyProfile key_profile = KeyProfile::temperley;
   /// Frame-level series, present with ProfileOptions::frames. 2-D series are row-major
   /// (frames × width).
   struct Frames {
@@ -94,6 +100,7 @@ struct Profile {
     std::vector<float> contrast_db;       ///< frames × (contrast bands + 1)
     std::vector<float> mfcc;              ///< frames × n_mfcc
     std::vector<float> mel_db;            ///< frames × n_mels (with frames_mel)
+    std::vector<float> chroma;            ///< frames × 12 (chroma_stft)
     std::size_t contrast_width = 0, mfcc_width = 0, mel_width = 0;
     std::size_t stft_frames = 0;  ///< rows of the STFT-axis series (time_s)
   };

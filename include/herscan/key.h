@@ -1,0 +1,74 @@
+// herscan/key.h — musical key from a 12-bin chroma vector (C first).
+//
+// Each of the 24 keys is scored by the Pearson correlation of the recording's chroma with the
+// key's profile (major or minor, rotated to the tonic), plus, with KeyEvidence, half the
+// correlation of the opening and of the closing chroma (the first and last 2 s of music) with the
+// key's tonic triad: pieces begin and end on their tonic far more often than on any other chord,
+// and that is what tells a minor key from its relative major when both use the same chords
+// (docs/accuracy.md measures it). The best key wins; its score, divided by the sum of the weights
+// and clipped to [0, 1], is the strength. Profiles:
+//   krumhansl  Krumhansl & Kessler (1982), probe-tone ratings
+//   temperley  Temperley (1999/2007), corpus-derived
+//   edma       Faraldo et al. (2016), electronic dance music (major: EDMA; minor: EDMA)
+//   shaath     İbrahim Şahbaz Shaath's (KeyFinder) major/minor
+// docs/accuracy.md gives each profile's measured accuracy and why the default is the default.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace herscan {
+
+enum class KeyProfile { krumhansl, temperley, edma, shaath };
+
+/// "krumhansl", "temperley", "edma", "shaath" → profile; nullopt otherwise.
+std::optional<KeyProfile> parse_key_profile(std::string_view name);
+const char* key_profile_name(KeyProfile profile) noexcept;
+/// The profile's major and minor weights for tonic C (index 0 = C).
+const std::array<double, 12>& key_profile_weights(KeyProfile profile, bool minor);
+
+struct KeyCandidate {
+  int tonic = 0;  ///< pitch class, 0 = C
+  bool minor = false;
+  double score = 0;  ///< the key's score (weighted mean of correlations), −1..1
+};
+
+struct KeyResult {
+  bool defined = false;  ///< false: no tonal content (silence); see reason
+  std::string reason;    ///< why the key is undefined
+  int tonic = 0;         ///< pitch class, 0 = C
+  bool minor = false;
+  double strength = 0;                   ///< the winner's correlation, clipped to [0, 1]
+  std::vector<KeyCandidate> candidates;  ///< all 24 keys, best first
+};
+
+/// What the key is estimated from: pitch-class weights (C first) over the whole recording and over
+/// its opening and closing seconds. An all-zero opening or closing chroma contributes nothing.
+struct KeyEvidence {
+  std::array<double, 12> global{};
+  std::array<double, 12> opening{};
+  std::array<double, 12> closing{};
+};
+
+/// Weights of the opening and closing evidence against the global profile correlation (1).
+inline constexpr double kKeyOpeningWeight = 0.5;
+inline constexpr double kKeyClosingWeight = 0.5;
+
+/// The key from the evidence. A global chroma whose entries are all (nearly) equal or zero has no
+/// key (KeyResult::defined false, with the reason).
+KeyResult estimate_key(const KeyEvidence& evidence, KeyProfile profile);
+/// The key of a single chroma (global evidence only).
+KeyResult estimate_key(std::span<const double, 12> chroma, KeyProfile profile);
+
+/// "C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B".
+const char* tonic_name(int pitch_class) noexcept;
+/// Camelot wheel code for DJs: "8B" = C major, "8A" = A minor, ...
+std::string camelot(int tonic, bool minor);
+/// "A minor", "C major" (mir_eval's key format).
+std::string key_name(int tonic, bool minor);
+
+}  // namespace herscan

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Evaluates herscan's key estimates against a manifest of true keys: the MIREX weighted score.
+
+    scripts/eval_key.py MANIFEST [--results RESULTS.jsonl | --herscan build/release/apps/herscan]
+                        [--key-profile NAME] [--per-file]
+
+MANIFEST is JSON: {"files": [{"path": …, "truth": {"key": "A minor", …}}, …]} with paths relative
+to the manifest's folder (the format of ../shared/devset's and scripts/devset/'s manifests).
+Without --results the script runs herscan (--features key) on every file. `--method
+librosa-recipe` scores instead what a librosa user gets: the mean chroma_stft (herscan's chroma
+block, librosa's definition) correlated with the Krumhansl–Kessler profiles (Krumhansl–Schmuckler,
+librosa having no key estimator of its own). It prints the MIREX
+weighted score (same key 1.0, perfect fifth above 0.5, relative major/minor 0.3, parallel 0.2,
+other 0) and the share of each category, and the same score from mir_eval when python3-mir-eval
+is installed (a cross-check of this script's scoring).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+PITCH = {"C": 0, "C#": 1, "Db": 1, "D": 2, "D#": 3, "Eb": 3, "E": 4, "F": 5, "F#": 6, "Gb": 6,
+         "G": 7, "G#": 8, "Ab": 8, "A": 9, "A#": 10, "Bb": 10, "B": 11}
+
+
+def parse_key(text):
+    tonic, mode = text.split()
+    return PITCH[tonic], mode
+
+
+def category(ref, est):
+    (rt, rm), (et, em) = ref, est
+    if (rt, rm) == (et, em):
+        return "correct"
+    if rm == em and (et - rt) % 12 == 7:
+        return "fifth"
+    if rm == "major" and em == "minor" and (et - rt) % 12 == 9:
+        return "relative"
+    if rm == "minor" and em == "major" and (et - rt) % 12 == 3:
+        return "relative"
+    if rt == et and rm != em:
+        return "parallel"
+    return "other"
+
+
+WEIGHTS = {"correct": 1.0, "fifth": 0.5, "relative": 0.3, "parallel": 0.2, "other": 0.0}
+
+
+KK_MAJOR = [6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88]
+KK_MINOR = [6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17]
+NAMES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
+
+
+def pearson(x, y):
+    mx, my = sum(x) / len(x), sum(y) / len(y)
+    sxy = sum((a - mx) * (b - my) for a, b in zip(x, y))
+    sxx = sum((a - mx) ** 2 for a in x)
+    syy = sum((b - my) ** 2 for b in y)
+    return sxy / (sxx * syy) ** 0.5 if sxx > 0 and syy > 0 else 0.0
+
+
+def krumhansl_schmuckler(chroma):
+    best = None
+    for mode, profile in (("major", KK_MAJOR), ("minor", KK_MINOR)):
+        for tonic in range(12):
+            r = pearson([chroma[(i + tonic) % 12] for i in range(12)], profile)
+            if best is None or r > best[0]:
+                best = (r, tonic, mode)
+    return {"tonic": NAMES[best[1]], "mode": best[2], "strength": best[0]}
+
+
+def run_herscan(herscan, paths, profile, features="key"):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "keys.jsonl")
+        command = [herscan, "--features", features, "-q", "-o", out] + (["--key-profile", profile] if profile else []) + paths
+        subprocess.run(command, check=False)
+        return [json.loads(line) for line in open(out)]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("manifest")
+    parser.add_argument("--results", help="herscan JSON Lines for the manifest's files")
+    parser.add_argument("--herscan", default="build/release/apps/herscan", help="the herscan binary to run")
+    parser.add_argument("--key-profile", help="passed to herscan")
+    parser.add_argument("--per-file", action="store_true", help="print every file's result")
+    parser.add_argument("--method", choices=["herscan", "librosa-recipe"], default="herscan")
+    args = parser.parse_args()
+
+    manifest = json.load(open(args.manifest))
+    base = os.path.dirname(os.path.abspath(args.manifest))
+    files = [f for f in manifest["files"] if f.get("truth", {}).get("key")]
+    paths = [os.path.join(base, f["path"]) for f in files]
+    if args.results:
+        records = [json.loads(line) for line in open(args.results) if line.strip()]
+    else:
+        records = run_herscan(args.herscan, paths, args.key_profile,
+                              "chroma" if args.method == "librosa-recipe" else "key")
+    if args.method == "librosa-recipe":
+        for r in records:
+            if "chroma" in r:
+                r["key"] = krumhansl_schmuckler(r["chroma"]["mean"])
+    by_path = {os.path.abspath(r["file"]): r for r in records}
+
+    counts = {c: 0 for c in WEIGHTS}
+    refs, ests = [], []
+    for f, path in zip(files, paths):
+        record = by_path.get(os.path.abspath(path))
+        key = (record or {}).get("key") or {}
+        if key.get("tonic") is None:
+            estimate = None
+            cat = "other"
+        else:
+            estimate = f"{key['tonic']} {key['mode']}"
+            cat = category(parse_key(f["truth"]["key"]), parse_key(estimate))
+        counts[cat] += 1
+        refs.append(f["truth"]["key"])
+        ests.append(estimate or "C major")  # an undefined key scores as wrong
+        if args.per_file:
+            print(f"{cat:9s} truth {f['truth']['key']:10s} herscan {estimate or '-':10s} "
+                  f"strength {key.get('strength') or 0:.2f}  {f.get('style', '')}  {os.path.basename(path)}")
+    n = len(files)
+    score = sum(WEIGHTS[c] * k for c, k in counts.items()) / n
+    print(f"files {n}  MIREX weighted score {score:.3f}  " +
+          "  ".join(f"{c} {counts[c] / n:.3f}" for c in WEIGHTS))
+    try:
+        import mir_eval
+
+        ref_keys = [r.replace("Db", "C#").replace("Gb", "F#") for r in refs]
+        scores = [mir_eval.key.weighted_score(r, e) for r, e in zip(ref_keys, ests)]
+        print(f"mir_eval weighted score {sum(scores) / n:.3f}")
+    except ImportError:
+        pass
+
+
+if __name__ == "__main__":
+    main()

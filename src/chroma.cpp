@@ -1,0 +1,484 @@
+#include "herscan/chroma.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numbers>
+
+#include "frame_store.h"
+#include "herscan/error.h"
+
+namespace herscan {
+
+const std::array<const char*, 12> kPitchClassNames = {"C",  "C#", "D",  "Eb", "E",  "F",
+                                                      "F#", "G",  "Ab", "A",  "Bb", "B"};
+
+namespace {
+
+// librosa.piptrack on one frame: local maxima of S above 10 % of the frame's maximum, between
+// 150 Hz and 4 kHz, with parabolic interpolation of frequency and magnitude. Calls
+// peak(frequency_hz, magnitude) for each. S is the magnitude or the power spectrum (float32,
+// as librosa computes it).
+template <class F>
+void piptrack(std::span<const float> S, double sample_rate_hz, std::size_t n_fft, F&& peak) {
+  const std::size_t K = S.size();
+  if (K < 3) return;
+  const float frame_max = *std::max_element(S.begin(), S.end());
+  const float ref = 0.1f * frame_max;
+  const double fmax = std::min(4000.0, sample_rate_hz / 2);
+  auto thresholded = [&](std::size_t k) { return S[k] > ref ? S[k] : 0.0f; };
+  for (std::size_t k = 1; k < K; ++k) {
+    const double f = double(k) * sample_rate_hz / double(n_fft);
+    if (f < 150.0 || f >= fmax) continue;
+    const float x = thresholded(k);
+    const float left = thresholded(k - 1);
+    const float right = k + 1 < K ? thresholded(k + 1) : x;  // edge padding
+    if (!(x > left && x >= right)) continue;
+    if (k + 1 >= K) continue;  // the last bin has no interpolation (shift 0); out of range anyway
+    // _parabolic_interpolation and np.gradient, in float32 like numpy on a float32 array.
+    const float a = S[k + 1] + S[k - 1] - 2.0f * S[k];
+    const float b = (S[k + 1] - S[k - 1]) / 2.0f;
+    const float shift = std::abs(b) >= std::abs(a) ? 0.0f : -b / a;
+    const float avg = (S[k + 1] - S[k - 1]) / 2.0f;
+    const float dskew = 0.5f * avg * shift;
+    const float pitch = float((double(k) + double(shift)) * sample_rate_hz / double(n_fft));
+    if (pitch > 0) peak(pitch, S[k] + dskew);
+  }
+}
+
+// An order-preserving unsigned key for floats (negative values included).
+std::uint32_t order_key(float v) {
+  const auto u = std::bit_cast<std::uint32_t>(v);
+  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+
+}  // namespace
+
+namespace {
+
+// herscan's tuning: the circular mean of the deviations of spectral peaks from the semitone grid,
+// each weighted by its magnitude. Peaks: local maxima of the magnitude spectrum between 100 Hz
+// and 1.2 kHz (fundamentals and low partials, where inharmonicity is small) above 1 % of the
+// frame's maximum; their frequency from a parabola through the log magnitudes (exact for a
+// Gaussian window, within a few thousandths of a bin for Hann).
+double circular_tuning(
+    const std::function<void(const std::function<void(std::span<const float>)>&)>& for_each_frame,
+    double sample_rate_hz, std::size_t n_fft) {
+  double re = 0, im = 0;
+  std::vector<float> mag;
+  for_each_frame([&](std::span<const float> power) {
+    mag.resize(power.size());
+    float frame_max = 0;
+    for (std::size_t k = 0; k < power.size(); ++k) {
+      mag[k] = std::sqrt(power[k]);
+      frame_max = std::max(frame_max, mag[k]);
+    }
+    const float floor = 0.01f * frame_max;
+    const double bin_hz = sample_rate_hz / double(n_fft);
+    const auto lo = std::max<std::size_t>(1, std::size_t(std::ceil(100.0 / bin_hz)));
+    const auto hi = std::min(mag.size() - 1, std::size_t(1200.0 / bin_hz) + 1);
+    for (std::size_t k = lo; k < hi; ++k) {
+      if (!(mag[k] > mag[k - 1] && mag[k] >= mag[k + 1] && mag[k] > floor)) continue;
+      const double a = std::log(double(mag[k - 1]) + 1e-30), b = std::log(double(mag[k])),
+                   c = std::log(double(mag[k + 1]) + 1e-30);
+      const double den = a - 2 * b + c;
+      const double delta = std::abs(den) > 1e-12 ? 0.5 * (a - c) / den : 0.0;
+      const double pitch = 69.0 + 12.0 * std::log2((double(k) + delta) * bin_hz / 440.0);
+      const double deviation = pitch - std::round(pitch);
+      re += mag[k] * std::cos(2 * std::numbers::pi * deviation);
+      im += mag[k] * std::sin(2 * std::numbers::pi * deviation);
+    }
+  });
+  if (re == 0 && im == 0) return 0.0;
+  return std::atan2(im, re) / (2 * std::numbers::pi);
+}
+
+}  // namespace
+
+double estimate_tuning_from(
+    const std::function<void(const std::function<void(std::span<const float>)>&)>& for_each_frame,
+    double sample_rate_hz, std::size_t n_fft, TuningMethod method) {
+  if (method == TuningMethod::herscan)
+    return circular_tuning(for_each_frame, sample_rate_hz, n_fft);
+  std::vector<float> work;
+  auto spectrum_of = [&](std::span<const float> power) -> std::span<const float> {
+    if (method == TuningMethod::librosa_power) return power;
+    work.resize(power.size());
+    for (std::size_t k = 0; k < power.size(); ++k) work[k] = std::sqrt(power[k]);
+    return work;
+  };
+  // Pass 1: a histogram of the peak magnitudes on the top 16 bits of their order key.
+  std::vector<std::uint64_t> coarse(65536, 0);
+  std::uint64_t count = 0;
+  for_each_frame([&](std::span<const float> power) {
+    piptrack(spectrum_of(power), sample_rate_hz, n_fft, [&](float, float mag) {
+      ++coarse[order_key(mag) >> 16];
+      ++count;
+    });
+  });
+  if (count == 0) return 0.0;
+  // np.median: the middle value, or the mean of the two middle values.
+  const std::uint64_t lo_rank = (count - 1) / 2, hi_rank = count / 2;
+  std::uint64_t before = 0;
+  std::size_t bucket = 0;
+  while (before + coarse[bucket] <= lo_rank) before += coarse[bucket++];
+  // Pass 2: the exact values in the bucket (and the next non-empty one, for an even count).
+  std::size_t bucket_hi = bucket;
+  std::uint64_t through = before + coarse[bucket];
+  while (through <= hi_rank) through += coarse[++bucket_hi];
+  std::vector<float> middle;
+  for_each_frame([&](std::span<const float> power) {
+    piptrack(spectrum_of(power), sample_rate_hz, n_fft, [&](float, float mag) {
+      const std::size_t b = order_key(mag) >> 16;
+      if (b >= bucket && b <= bucket_hi) middle.push_back(mag);
+    });
+  });
+  std::sort(middle.begin(), middle.end());
+  const float median = (middle[lo_rank - before] + middle[hi_rank - before]) / 2.0f;
+
+  // Pass 3: pitch_tuning over the peaks at or above the median: deviations from the grid
+  // (float32, as librosa), histogrammed on 0.01-semitone bins from −0.5; deviations in
+  // (0.49, 0.5) fall outside the last bin, as in numpy.histogram; the first fullest bin wins.
+  std::array<std::uint64_t, 99> hist{};
+  for_each_frame([&](std::span<const float> power) {
+    piptrack(spectrum_of(power), sample_rate_hz, n_fft, [&](float pitch, float mag) {
+      if (!(mag >= median)) return;
+      const float octs = std::log2(pitch / 27.5f);
+      float residual = std::fmod(12.0f * octs, 1.0f);
+      if (residual < 0) residual += 1.0f;
+      if (residual >= 0.5f) residual -= 1.0f;
+      const double r = residual;
+      for (int i = 98; i >= 0; --i) {
+        const double lo = double(i) * 0.01 + -0.5, hi = double(i + 1) * 0.01 + -0.5;
+        if (r >= lo && (r < hi || (i == 98 && r <= hi))) {
+          ++hist[std::size_t(i)];
+          break;
+        }
+      }
+    });
+  });
+  const auto best = std::size_t(std::max_element(hist.begin(), hist.end()) - hist.begin());
+  if (hist[best] == 0) return 0.0;
+  return double(best) * 0.01 + -0.5;
+}
+
+double estimate_tuning(std::span<const float> mono, const StftConfig& stft, TuningMethod method) {
+  struct Keep : FrameConsumer {
+    std::vector<std::vector<float>> frames;
+    void consume(const StftFrame& f) override {
+      frames.emplace_back(f.power.begin(), f.power.end());
+    }
+  } keep;
+  Stft transform(stft);
+  transform.add_consumer(keep);
+  transform.push(mono);
+  transform.finish();
+  return estimate_tuning_from(
+      [&](const std::function<void(std::span<const float>)>& f) {
+        for (const auto& frame : keep.frames) f(frame);
+      },
+      stft.sample_rate_hz, stft.n_fft, method);
+}
+
+ChromaFilterbank::ChromaFilterbank(double sample_rate_hz, std::size_t n_fft, double tuning)
+    : bins_(n_fft / 2 + 1) {
+  // librosa.filters.chroma(sr, n_fft, tuning, n_chroma=12, ctroct=5, octwidth=2, norm=2,
+  // base_c=True), in float64, cast to float32 at the end.
+  const std::size_t n = n_fft;
+  const double a440 = 440.0 * std::pow(2.0, tuning / 12.0);
+  std::vector<double> frqbins(n), binwidth(n);
+  for (std::size_t k = 1; k < n; ++k) {
+    const double f =
+        double(k) * (sample_rate_hz / double(n_fft));  // np.linspace(0, sr, n, endpoint=False)
+    frqbins[k] = 12.0 * std::log2(f / (a440 / 16.0));
+  }
+  frqbins[0] = frqbins[1] - 1.5 * 12.0;
+  for (std::size_t k = 0; k + 1 < n; ++k) binwidth[k] = std::max(frqbins[k + 1] - frqbins[k], 1.0);
+  binwidth[n - 1] = 1.0;
+  dense_.assign(12 * bins_, 0.0f);
+  for (std::size_t k = 0; k < bins_; ++k) {
+    std::array<double, 12> w{};
+    double norm = 0;
+    for (int c = 0; c < 12; ++c) {
+      double d = frqbins[k] - c + 6.0 + 120.0;
+      d = d - 12.0 * std::floor(d / 12.0);  // np.remainder: non-negative for a positive divisor
+      d -= 6.0;
+      const double x = 2.0 * d / binwidth[k];
+      w[std::size_t(c)] = std::exp(-0.5 * x * x);
+      norm += w[std::size_t(c)] * w[std::size_t(c)];
+    }
+    norm = std::sqrt(norm);
+    if (norm < std::numeric_limits<double>::min()) norm = 1.0;
+    const double octave = (frqbins[k] / 12.0 - 5.0) / 2.0;
+    const double octave_weight = std::exp(-0.5 * octave * octave);
+    for (int c = 0; c < 12; ++c) {
+      const int row = (c + 12 - 3) % 12;  // np.roll(-3): row 0 becomes C
+      dense_[std::size_t(row) * bins_ + k] = float(w[std::size_t(c)] / norm * octave_weight);
+    }
+  }
+  float largest = 0;
+  for (float v : dense_) largest = std::max(largest, v);
+  for (std::size_t c = 0; c < 12; ++c)
+    for (std::size_t k = 0; k < bins_; ++k) {
+      const float v = dense_[c * bins_ + k];
+      if (v > 1e-9f * largest) rows_[c].emplace_back(std::uint32_t(k), v);
+    }
+}
+
+void ChromaFilterbank::apply(std::span<const float> power, std::span<float, 12> raw) const {
+  for (std::size_t c = 0; c < 12; ++c) {
+    double sum = 0;
+    for (const auto& [k, w] : rows_[c]) sum += double(w) * power[k];
+    raw[c] = float(sum);
+  }
+}
+
+float ChromaFilterbank::weight(std::size_t chroma, std::size_t bin) const {
+  return dense_.at(chroma * bins_ + bin);
+}
+
+std::size_t ChromaFilterbank::nonzeros() const noexcept {
+  std::size_t n = 0;
+  for (const auto& r : rows_) n += r.size();
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The key chroma (docs/accuracy.md): a tuning-corrected semitone spectrum of spectral peaks,
+// log-compressed against the file's maximum, median-filtered over time against percussion, with
+// harmonic summation onto fundamentals, folded to pitch classes. Parameters chosen on both
+// development sets (the shared FluidSynth set and scripts/devset/make_devset.py's), see
+// docs/accuracy.md.
+namespace {
+
+constexpr int kLowNote = 36;              // C2, 65 Hz
+constexpr int kHighNote = 96;             // C7, 2093 Hz
+constexpr int kHarmonics = 6;             // partials summed onto each fundamental
+constexpr double kHarmonicDecay = 0.6;    // weight of partial h: 0.6^(h−1)
+constexpr double kGate = 2.0;             // non-octave partials: at most 2 × the fundamental
+constexpr int kTopNote = kHighNote + 31;  // the 6th partial of the highest note
+constexpr std::size_t kNotes = std::size_t(kTopNote - kLowNote + 1);
+constexpr std::size_t kMedianFrames = 9;  // ±4 frames (±93 ms) against drum hits
+constexpr float kCompression = 10.0f;     // log(1 + 10 · x / file maximum)
+constexpr double kEdgeSeconds = 2.0;      // the opening and closing evidence
+constexpr double kActiveFraction = 1e-3;  // music: frames above −30 dB of the loudest
+
+class KeyChroma {
+ public:
+  KeyChroma(double sample_rate_hz, std::size_t n_fft, double tuning)
+      : bin_hz_(sample_rate_hz / double(n_fft)), tuning_(tuning) {
+    for (int h = 1; h <= kHarmonics; ++h)
+      offsets_.push_back(int(std::lround(12.0 * std::log2(double(h)))));
+  }
+
+  // The semitone spectrum of one frame from its spectral peaks only (HPCP-style): each local
+  // maximum of the magnitude spectrum contributes its magnitude at its frequency, refined by a
+  // parabola through the log magnitudes and split linearly between the two nearest semitones.
+  // Using every bin instead would smear a bass note's ±2-bin Hann main lobe over ±2.7 semitones
+  // at 130 Hz (a C would raise its minor third).
+  void semitones(std::span<const float> power, std::span<float> out) {
+    std::fill(out.begin(), out.end(), 0.0f);
+    mag_.resize(power.size());
+    for (std::size_t k = 0; k < power.size(); ++k) mag_[k] = std::sqrt(power[k]);
+    for (std::size_t k = 1; k + 1 < mag_.size(); ++k) {
+      const float m = mag_[k];
+      if (!(m > mag_[k - 1] && m >= mag_[k + 1])) continue;
+      const double a = std::log(double(mag_[k - 1]) + 1e-30), b = std::log(double(m)),
+                   c = std::log(double(mag_[k + 1]) + 1e-30);
+      const double den = a - 2 * b + c;
+      const double delta = std::abs(den) > 1e-12 ? 0.5 * (a - c) / den : 0.0;
+      const double f = (double(k) + delta) * bin_hz_;
+      if (f <= 0) continue;
+      const double p = 69.0 + 12.0 * std::log2(f / 440.0) - tuning_;
+      const int lo = int(std::floor(p));
+      const double frac = p - lo;
+      if (lo >= kLowNote && lo <= kTopNote)
+        out[std::size_t(lo - kLowNote)] += float(m * (1 - frac));
+      if (lo + 1 >= kLowNote && lo + 1 <= kTopNote)
+        out[std::size_t(lo + 1 - kLowNote)] += float(m * frac);
+    }
+  }
+
+  // Harmonic summation of a (compressed, filtered) semitone frame, folded to pitch classes.
+  // Partials 2 and 4 are octaves of the fundamental (the same pitch class) and add freely; the
+  // others (3, 5, 6: a twelfth, two octaves and a third, ...) count only up to twice the
+  // fundamental's own level, so that a lone tone does not invent the notes it could be a
+  // partial of (a pure sine at E would otherwise raise A and C). Twice, because a bass note's
+  // fundamental is weaker than its partials in a 2048-point spectrum.
+  std::array<double, 12> fold(std::span<const float> semitone) const {
+    std::array<double, 12> chroma{};
+    for (int note = kLowNote; note <= kHighNote; ++note) {
+      const double fundamental = semitone[std::size_t(note - kLowNote)];
+      double salience = 0, weight = 1;
+      for (std::size_t h = 1; h <= offsets_.size(); ++h) {
+        const double partial = semitone[std::size_t(note + offsets_[h - 1] - kLowNote)];
+        const bool octave = h == 1 || h == 2 || h == 4;
+        salience += weight * (octave ? partial : std::min(partial, kGate * fundamental));
+        weight *= kHarmonicDecay;
+      }
+      chroma[std::size_t(note % 12)] += salience;
+    }
+    return chroma;
+  }
+
+ private:
+  double bin_hz_, tuning_;
+  std::vector<int> offsets_;
+  std::vector<float> mag_;
+};
+
+}  // namespace
+
+struct TonalProcessor::Impl {
+  StftConfig stft;
+  TonalConfig config;
+  detail::FrameStore store;
+  TonalResult result;
+  bool finished = false;
+  Impl(const StftConfig& s, const TonalConfig& c) : stft(s), config(c), store(s.n_fft / 2 + 1) {}
+
+  void for_each(const std::function<void(std::span<const float>)>& f) const {
+    store.for_each([&](std::size_t, std::span<const float> row) { f(row); });
+  }
+
+  void compute_chroma() {
+    ChromaFilterbank fb(stft.sample_rate_hz, stft.n_fft, result.tuning_semitones);
+    std::array<RunningSummary, 12> stats;
+    std::array<float, 12> raw{};
+    if (config.keep_chroma_frames) result.chroma_frames.reserve(store.rows() * 12);
+    for_each([&](std::span<const float> power) {
+      fb.apply(power, raw);
+      float peak = 0;
+      for (float v : raw) peak = std::max(peak, std::abs(v));
+      // util.normalize(norm=inf): columns below float32's smallest normal stay as they are.
+      const float scale = peak < std::numeric_limits<float>::min() ? 1.0f : peak;
+      for (std::size_t c = 0; c < 12; ++c) {
+        const float v = raw[c] / scale;
+        stats[c].add(v);
+        if (config.keep_chroma_frames) result.chroma_frames.push_back(v);
+      }
+    });
+    for (std::size_t c = 0; c < 12; ++c) result.chroma[c] = stats[c].summary();
+  }
+
+  void compute_key() {
+    KeyChroma kc(stft.sample_rate_hz, stft.n_fft, result.tuning_semitones);
+    // Pass 1: the compression scale (the largest semitone magnitude) and each frame's level,
+    // which tells where the music starts and ends.
+    std::vector<float> sem(kNotes), level;
+    level.reserve(store.rows());
+    float file_max = 0;
+    for_each([&](std::span<const float> power) {
+      kc.semitones(power, sem);
+      for (float v : sem) file_max = std::max(file_max, v);
+      double magnitude = 0;
+      for (float p : power) magnitude += std::sqrt(p);
+      level.push_back(float(magnitude));
+    });
+    KeyEvidence evidence;
+    const float loudest = level.empty() ? 0.0f : *std::max_element(level.begin(), level.end());
+    if (file_max > 0 && loudest > 0) {
+      std::size_t first = 0, last = level.size() - 1;
+      while (first < last && level[first] <= kActiveFraction * loudest) ++first;
+      while (last > first && level[last] <= kActiveFraction * loudest) --last;
+      const auto edge = std::size_t(kEdgeSeconds * stft.sample_rate_hz / double(stft.hop_frames));
+      const float gain = kCompression / file_max;
+      // Pass 2: frame t is folded once frames up to t + 4 are in the ring (a centred temporal
+      // median; the ends repeat the edge frames, scipy's mode="nearest").
+      std::vector<std::vector<float>> ring(kMedianFrames, std::vector<float>(kNotes));
+      std::vector<float> column(kMedianFrames), median(kNotes);
+      const std::size_t half = kMedianFrames / 2;
+      std::size_t seen = 0;
+      auto process = [&](std::size_t t) {
+        for (std::size_t n = 0; n < kNotes; ++n) {
+          for (std::size_t j = 0; j < kMedianFrames; ++j) {
+            const auto u = std::clamp<std::ptrdiff_t>(std::ptrdiff_t(t + j) - std::ptrdiff_t(half),
+                                                      0, std::ptrdiff_t(seen) - 1);
+            column[j] = ring[std::size_t(u) % kMedianFrames][n];
+          }
+          std::nth_element(column.begin(), column.begin() + std::ptrdiff_t(half), column.end());
+          median[n] = column[half];
+        }
+        const auto chroma = kc.fold(median);
+        for (std::size_t c = 0; c < 12; ++c) {
+          evidence.global[c] += chroma[c];
+          if (t >= first && t < first + edge) evidence.opening[c] += chroma[c];
+          if (t + edge >= last && t <= last) evidence.closing[c] += chroma[c];
+        }
+      };
+      for_each([&](std::span<const float> power) {
+        std::vector<float>& slot = ring[seen % kMedianFrames];
+        kc.semitones(power, slot);
+        for (float& v : slot) v = std::log1p(gain * v);
+        ++seen;
+        if (seen > half) process(seen - 1 - half);
+      });
+      for (std::size_t t = seen > half ? seen - half : 0; t < seen; ++t) process(t);
+    }
+    double sum = 0;
+    for (double v : evidence.global) sum += v;
+    for (std::size_t c = 0; c < 12; ++c)
+      result.key_chroma[c] = sum > 0 ? evidence.global[c] / sum : 0.0;
+    result.key = estimate_key(evidence, config.key_profile);
+  }
+};
+
+TonalProcessor::TonalProcessor(const StftConfig& stft, const TonalConfig& config) {
+  stft.validate();
+  if (config.tuning_semitones &&
+      !(*config.tuning_semitones >= -0.5 && *config.tuning_semitones <= 0.5))
+    throw Error(ErrorCode::invalid_argument, "TonalConfig.tuning_semitones must be in [-0.5, 0.5]");
+  impl_ = std::make_unique<Impl>(stft, config);
+}
+
+TonalProcessor::~TonalProcessor() = default;
+
+void TonalProcessor::consume(const StftFrame& frame) {
+  impl_->store.append(frame.power);
+}
+
+void TonalProcessor::finish() {
+  Impl& s = *impl_;
+  if (s.finished) return;
+  s.finished = true;
+  s.result.frames = s.store.rows();
+  s.result.tuning_semitones =
+      s.config.tuning_semitones
+          ? *s.config.tuning_semitones
+          : estimate_tuning_from([&](const auto& f) { s.for_each(f); }, s.stft.sample_rate_hz,
+                                 s.stft.n_fft, s.config.tuning_method);
+  s.result.has_chroma = s.config.want_chroma;
+  s.result.has_key = s.config.want_key;
+  if (s.config.want_chroma) s.compute_chroma();
+  if (s.config.want_key) s.compute_key();
+}
+
+const TonalResult& TonalProcessor::result() const {
+  if (!impl_->finished)
+    throw Error(ErrorCode::invalid_argument, "TonalProcessor: result before finish()");
+  return impl_->result;
+}
+
+TonalResult analyze_tonality(std::span<const float> mono, const StftConfig& stft,
+                             const TonalConfig& config) {
+  TonalProcessor p(stft, config);
+  Stft transform(stft);
+  transform.add_consumer(p);
+  transform.push(mono);
+  transform.finish();
+  return p.result();
+}
+
+std::vector<float> chroma_stft(std::span<const float> mono, const StftConfig& stft,
+                               std::optional<double> tuning_semitones, TuningMethod method) {
+  TonalConfig c;
+  c.tuning_semitones = tuning_semitones;
+  c.tuning_method = method;
+  c.keep_chroma_frames = true;
+  c.want_key = false;
+  return analyze_tonality(mono, stft, c).chroma_frames;
+}
+
+}  // namespace herscan

@@ -1,0 +1,155 @@
+#include "herscan/key.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace herscan {
+namespace {
+
+// Published key profiles, tonic first (index 0 = the tonic).
+// Krumhansl & Kessler (1982): probe-tone ratings.
+constexpr std::array<double, 12> kKrumhanslMajor = {6.35, 2.23, 3.48, 2.33, 4.38, 4.09,
+                                                    2.52, 5.19, 2.39, 3.66, 2.29, 2.88};
+constexpr std::array<double, 12> kKrumhanslMinor = {6.33, 2.68, 3.52, 5.38, 2.60, 3.53,
+                                                    2.54, 4.75, 3.98, 2.69, 3.34, 3.17};
+// Temperley (1999), "What's key for key?", Music Perception 17(1).
+constexpr std::array<double, 12> kTemperleyMajor = {5.0, 2.0, 3.5, 2.0, 4.5, 4.0,
+                                                    2.0, 4.5, 2.0, 3.5, 1.5, 4.0};
+constexpr std::array<double, 12> kTemperleyMinor = {5.0, 2.0, 3.5, 4.5, 2.0, 4.0,
+                                                    2.0, 4.5, 3.5, 2.0, 1.5, 4.0};
+// Faraldo, Gómez, Jordà, Herrera (2016), "Key estimation in electronic dance music": EDMA.
+constexpr std::array<double, 12> kEdmaMajor = {0.16519551, 0.04749026, 0.08293076, 0.06687112,
+                                               0.09994645, 0.09274123, 0.05294487, 0.13159476,
+                                               0.05218986, 0.07443653, 0.06940723, 0.0642515};
+constexpr std::array<double, 12> kEdmaMinor = {0.17235348, 0.05336489, 0.0761009,  0.10043649,
+                                               0.05621498, 0.08527853, 0.0497915,  0.13451001,
+                                               0.07458916, 0.05003023, 0.09187879, 0.05545106};
+// Shaath (2011, KeyFinder): Krumhansl's, tuned for popular and electronic music.
+constexpr std::array<double, 12> kShaathMajor = {6.6, 2.0, 3.5, 2.3, 4.6, 4.0,
+                                                 2.5, 5.2, 2.4, 3.7, 2.3, 3.4};
+constexpr std::array<double, 12> kShaathMinor = {6.5, 2.7, 3.5, 5.4, 2.6, 3.5,
+                                                 2.5, 5.2, 4.0, 2.7, 4.3, 3.2};
+
+constexpr const char* kTonics[12] = {"C",  "C#", "D",  "Eb", "E",  "F",
+                                     "F#", "G",  "Ab", "A",  "Bb", "B"};
+
+constexpr std::array<double, 12> kMajorTriad = {1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0};
+constexpr std::array<double, 12> kMinorTriad = {1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0};
+
+double pearson(std::span<const double, 12> x, const std::array<double, 12>& profile, int tonic) {
+  double mx = 0, my = 0;
+  for (int i = 0; i < 12; ++i) {
+    mx += x[std::size_t(i)];
+    my += profile[std::size_t(i)];
+  }
+  mx /= 12;
+  my /= 12;
+  double sxy = 0, sxx = 0, syy = 0;
+  for (int i = 0; i < 12; ++i) {
+    const double a = x[std::size_t((i + tonic) % 12)] - mx;  // the chroma seen from the tonic
+    const double b = profile[std::size_t(i)] - my;
+    sxy += a * b;
+    sxx += a * a;
+    syy += b * b;
+  }
+  return sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : 0.0;
+}
+
+}  // namespace
+
+std::optional<KeyProfile> parse_key_profile(std::string_view name) {
+  if (name == "krumhansl") return KeyProfile::krumhansl;
+  if (name == "temperley") return KeyProfile::temperley;
+  if (name == "edma") return KeyProfile::edma;
+  if (name == "shaath") return KeyProfile::shaath;
+  return std::nullopt;
+}
+
+const char* key_profile_name(KeyProfile profile) noexcept {
+  switch (profile) {
+    case KeyProfile::krumhansl:
+      return "krumhansl";
+    case KeyProfile::temperley:
+      return "temperley";
+    case KeyProfile::edma:
+      return "edma";
+    case KeyProfile::shaath:
+      return "shaath";
+  }
+  return "?";
+}
+
+const std::array<double, 12>& key_profile_weights(KeyProfile profile, bool minor) {
+  switch (profile) {
+    case KeyProfile::krumhansl:
+      return minor ? kKrumhanslMinor : kKrumhanslMajor;
+    case KeyProfile::temperley:
+      return minor ? kTemperleyMinor : kTemperleyMajor;
+    case KeyProfile::edma:
+      return minor ? kEdmaMinor : kEdmaMajor;
+    case KeyProfile::shaath:
+      return minor ? kShaathMinor : kShaathMajor;
+  }
+  return kKrumhanslMajor;
+}
+
+KeyResult estimate_key(std::span<const double, 12> chroma, KeyProfile profile) {
+  KeyEvidence e;
+  std::copy(chroma.begin(), chroma.end(), e.global.begin());
+  return estimate_key(e, profile);
+}
+
+KeyResult estimate_key(const KeyEvidence& evidence, KeyProfile profile) {
+  const std::span<const double, 12> chroma(evidence.global);
+  auto has_energy = [](const std::array<double, 12>& c) {
+    double s = 0;
+    for (double v : c) s += v;
+    return s > 0;
+  };
+  const double w_open = has_energy(evidence.opening) ? kKeyOpeningWeight : 0.0;
+  const double w_close = has_energy(evidence.closing) ? kKeyClosingWeight : 0.0;
+  KeyResult r;
+  double sum = 0, mean = 0;
+  for (double v : chroma) sum += v;
+  mean = sum / 12;
+  double spread = 0;
+  for (double v : chroma) spread = std::max(spread, std::abs(v - mean));
+  if (!(sum > 0) || spread <= 1e-9 * std::max(mean, 1e-300)) {
+    r.reason = sum > 0 ? "no tonal content (flat chroma)" : "no tonal content (silence)";
+    return r;
+  }
+  const double total_weight = 1.0 + w_open + w_close;
+  for (int minor = 0; minor < 2; ++minor) {
+    const auto& triad = minor ? kMinorTriad : kMajorTriad;
+    for (int tonic = 0; tonic < 12; ++tonic) {
+      double score = pearson(chroma, key_profile_weights(profile, minor == 1), tonic);
+      if (w_open > 0) score += w_open * pearson(evidence.opening, triad, tonic);
+      if (w_close > 0) score += w_close * pearson(evidence.closing, triad, tonic);
+      r.candidates.push_back({tonic, minor == 1, score / total_weight});
+    }
+  }
+  std::stable_sort(r.candidates.begin(), r.candidates.end(),
+                   [](const KeyCandidate& a, const KeyCandidate& b) { return a.score > b.score; });
+  r.defined = true;
+  r.tonic = r.candidates.front().tonic;
+  r.minor = r.candidates.front().minor;
+  r.strength = std::clamp(r.candidates.front().score, 0.0, 1.0);
+  return r;
+}
+
+const char* tonic_name(int pitch_class) noexcept {
+  return kTonics[((pitch_class % 12) + 12) % 12];
+}
+
+std::string camelot(int tonic, bool minor) {
+  // Camelot numbers follow the circle of fifths: C major 8B, G major 9B, ...; A minor 8A.
+  const int major_tonic = minor ? (tonic + 3) % 12 : tonic;  // the relative major
+  const int number = ((major_tonic * 7) % 12 + 7) % 12 + 1;  // C → 8
+  return std::to_string(number) + (minor ? "A" : "B");
+}
+
+std::string key_name(int tonic, bool minor) {
+  return std::string(tonic_name(tonic)) + (minor ? " minor" : " major");
+}
+
+}  // namespace herscan
