@@ -539,6 +539,42 @@ TEST(Plots, CollectionPictureFromJsonLines) {
   expect_png(png);
 }
 
+// A G major triad with its root in the bass (harmonic tones): key G major (9B), chroma peaks on
+// G, B and D; --key-profile is recorded; silence has no key, with the reason.
+TEST(Cli, KeyAndChroma) {
+  TempDir dir;
+  const auto path = dir / "g_major.wav";
+  std::vector<float> x(48000 * 4, 0.0f);
+  for (double midi : {43.0, 55.0, 59.0, 62.0}) {
+    const double f = 440.0 * std::pow(2.0, (midi - 69) / 12);
+    for (std::size_t i = 0; i < x.size(); ++i)
+      for (int h = 1; h <= 6; ++h) x[i] += float(0.08 / h * std::sin(2 * M_PI * f * h * double(i) / 48000));
+  }
+  test::write_audio(path, test::interleave({x, x}), 2, 48000, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+  const Result r = herscan(dir, {path.string(), "--features", "key,chroma", "--key-profile", "krumhansl"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json p = json::parse(r.out);
+  EXPECT_EQ(p["key"]["tonic"], "G");
+  EXPECT_EQ(p["key"]["mode"], "major");
+  EXPECT_EQ(p["key"]["camelot"], "9B");
+  EXPECT_EQ(p["key"]["profile"], "krumhansl");
+  EXPECT_EQ(p["key"]["candidates"].size(), 4u);
+  EXPECT_NEAR(p["key"]["tuning_cents"].get<double>(), 0.0, 3.0);
+  const auto& mean = p["chroma"]["mean"];
+  ASSERT_EQ(mean.size(), 12u);
+  for (int pc : {7, 11, 2})
+    for (int other : {0, 1, 3, 4, 5, 6, 8, 9, 10}) EXPECT_GT(mean[pc].get<double>(), mean[other].get<double>());
+  std::ofstream(dir / "key.json") << r.out;
+  expect_valid_against_schema(dir / "key.json");
+
+  const auto silence = dir / "silence.wav";
+  test::write_audio(silence, std::vector<float>(48000 * 2, 0.0f), 1, 48000, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+  const json s = json::parse(herscan(dir, {silence.string(), "--features", "key"}).out);
+  EXPECT_TRUE(s["key"]["tonic"].is_null());
+  EXPECT_EQ(s["key"]["null_reasons"]["tonic"], "no tonal content (silence)");
+  EXPECT_EQ(herscan(dir, {path.string(), "--key-profile", "bogus"}).exit_code, 2);
+}
+
 TEST(Cli, VersionAndHelp) {
   TempDir dir;
   const Result v = herscan(dir, {"--version"});

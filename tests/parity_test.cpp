@@ -30,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "herscan/audio_file.h"
+#include "herscan/chroma.h"
 #include "herscan/profile.h"
 #include "herscan/resample.h"
 #include "herscan/stft.h"
@@ -197,6 +198,38 @@ TEST_P(LibrosaParity, StftPowerOfFirstFrames) {
   }
   record("stft power worst frame rel", worst);
   EXPECT_LE(worst, 1e-5);
+}
+
+// chroma_stft with librosa's own tuning estimate (from the power spectrogram, as chroma_stft
+// makes it): per-frame |err| median ≤ 1e-6, 99th percentile ≤ 1e-5 (chroma is in [0, 1]).
+// And librosa.estimate_tuning(y) (magnitudes) reproduces the reference's tuning scalar exactly:
+// both are left edges of 0.01-semitone histogram bins.
+TEST_P(LibrosaParity, ChromaStftAndTuning) {
+  AudioFileReader reader(audio_);
+  std::vector<float> mono;
+  Resampler resampler({reader.info().sample_rate_hz, 22050, ResampleQuality::high},
+                      [&](std::span<const float> y) { mono.insert(mono.end(), y.begin(), y.end()); });
+  std::vector<float> block(4096 * std::size_t(reader.info().channels)), down(4096);
+  while (std::size_t got = reader.read(block.data(), 4096)) {
+    downmix_mean(block.data(), got, reader.info().channels, down.data());
+    resampler.push(std::span<const float>(down.data(), got));
+  }
+  resampler.finish();
+  const double tuning = estimate_tuning(mono, StftConfig{}, TuningMethod::librosa_magnitude);
+  EXPECT_NEAR(tuning, reference_["scalars"]["tuning"].get<double>(), 1e-9) << "estimate_tuning(y)";
+  record("tuning herscan librosa-method", tuning);
+  record("tuning herscan method", estimate_tuning(mono, StftConfig{}, TuningMethod::herscan));
+
+  const auto ours = chroma_stft(mono, StftConfig{}, std::nullopt, TuningMethod::librosa_power);  // T × 12
+  const auto ref = array1(reference_["frames"], "chroma_stft");                                  // 12 × T
+  ASSERT_EQ(ours.size(), 12 * T_);
+  Errors e;
+  for (std::size_t c = 0; c < 12; ++c)
+    for (std::size_t t = 0; t < T_; ++t) e.add(ours[t * 12 + c] - ref[c * T_ + t]);
+  record("chroma median", e.median());
+  record("chroma p99", e.p99());
+  EXPECT_LE(e.median(), 1e-6);
+  EXPECT_LE(e.p99(), 1e-5);
 }
 
 INSTANTIATE_TEST_SUITE_P(Reference, LibrosaParity, ::testing::ValuesIn(reference_names()),

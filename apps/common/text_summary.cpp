@@ -59,6 +59,20 @@ std::string text_summary(const json& p) {
              value("momentary_max_lufs", "%.1f") + " / S " + value("short_term_max_lufs", "%.1f") +
              " LUFS, ReplayGain " + value("replaygain_db", "%+.1f") + " dB");
   }
+  if (const json& k = at(p, "key"); k.is_object()) {
+    std::string text = "–";
+    if (at(k, "tonic").is_string()) {
+      text = at(k, "tonic").get<std::string>() + " " + at(k, "mode").get<std::string>() + " (" +
+             at(k, "camelot").get<std::string>() + "), strength " + fmt("%.2f", at(k, "strength").get<double>());
+      const json& c = at(k, "candidates");
+      if (c.is_array() && !c.empty())
+        text += ", then " + at(c[0], "tonic").get<std::string>() + " " + at(c[0], "mode").get<std::string>();
+    } else if (at(at(k, "null_reasons"), "tonic").is_string()) {
+      text = "none (" + at(at(k, "null_reasons"), "tonic").get<std::string>() + ")";
+    }
+    if (at(k, "tuning_cents").is_number()) text += "; tuning " + fmt("%+.0f", at(k, "tuning_cents").get<double>()) + " cents";
+    line(out, "key", text);
+  }
   if (const json& s = at(p, "spectral"); s.is_object()) {
     line(out, "spectrum",
          "centroid " + mean_std(at(s, "centroid_hz"), "%.0f") + " Hz, rolloff " +
