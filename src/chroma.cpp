@@ -69,16 +69,14 @@ double circular_tuning(
   double re = 0, im = 0;
   std::vector<float> mag;
   for_each_frame([&](std::span<const float> power) {
-    mag.resize(power.size());
-    float frame_max = 0;
-    for (std::size_t k = 0; k < power.size(); ++k) {
-      mag[k] = std::sqrt(power[k]);
-      frame_max = std::max(frame_max, mag[k]);
-    }
-    const float floor = 0.01f * frame_max;
+    float power_max = 0;
+    for (float p : power) power_max = std::max(power_max, p);
     const double bin_hz = sample_rate_hz / double(n_fft);
     const auto lo = std::max<std::size_t>(1, std::size_t(std::ceil(100.0 / bin_hz)));
-    const auto hi = std::min(mag.size() - 1, std::size_t(1200.0 / bin_hz) + 1);
+    const auto hi = std::min(power.size() - 1, std::size_t(1200.0 / bin_hz) + 1);
+    mag.assign(power.size(), 0.0f);
+    for (std::size_t k = lo - 1; k <= hi; ++k) mag[k] = std::sqrt(power[k]);
+    const float floor = 0.01f * std::sqrt(power_max);
     for (std::size_t k = lo; k < hi; ++k) {
       if (!(mag[k] > mag[k - 1] && mag[k] >= mag[k + 1] && mag[k] > floor)) continue;
       const double a = std::log(double(mag[k - 1]) + 1e-30), b = std::log(double(mag[k])),
@@ -278,15 +276,21 @@ class KeyChroma {
   // parabola through the log magnitudes and split linearly between the two nearest semitones.
   // Using every bin instead would smear a bass note's ±2-bin Hann main lobe over ±2.7 semitones
   // at 130 Hz (a C would raise its minor third).
-  void semitones(std::span<const float> power, std::span<float> out) {
+  void semitones(std::span<const float> power, std::span<float> out) const {
     std::fill(out.begin(), out.end(), 0.0f);
-    mag_.resize(power.size());
-    for (std::size_t k = 0; k < power.size(); ++k) mag_[k] = std::sqrt(power[k]);
-    for (std::size_t k = 1; k + 1 < mag_.size(); ++k) {
-      const float m = mag_[k];
-      if (!(m > mag_[k - 1] && m >= mag_[k + 1])) continue;
-      const double a = std::log(double(mag_[k - 1]) + 1e-30), b = std::log(double(m)),
-                   c = std::log(double(mag_[k + 1]) + 1e-30);
+    // Local maxima of the magnitude are local maxima of the power: the square roots and
+    // logarithms are taken at the peaks only (log |X| = ½ log |X|²). Peaks more than 60 dB below
+    // the frame's largest are ignored: after compression they would weigh under 0.4 % of it, and
+    // a noisy spectrum has hundreds of them.
+    float frame_max = 0;
+    for (float p : power) frame_max = std::max(frame_max, p);
+    const float floor = 1e-6f * frame_max;
+    for (std::size_t k = 1; k + 1 < power.size(); ++k) {
+      const float pk = power[k];
+      if (!(pk > power[k - 1] && pk >= power[k + 1] && pk > floor)) continue;
+      const double m = std::sqrt(double(pk));
+      const double a = 0.5 * std::log(double(power[k - 1]) + 1e-60), b = 0.5 * std::log(double(pk)),
+                   c = 0.5 * std::log(double(power[k + 1]) + 1e-60);
       const double den = a - 2 * b + c;
       const double delta = std::abs(den) > 1e-12 ? 0.5 * (a - c) / den : 0.0;
       const double f = (double(k) + delta) * bin_hz_;
@@ -326,7 +330,6 @@ class KeyChroma {
  private:
   double bin_hz_, tuning_;
   std::vector<int> offsets_;
-  std::vector<float> mag_;
 };
 
 }  // namespace
@@ -335,6 +338,8 @@ struct TonalProcessor::Impl {
   StftConfig stft;
   TonalConfig config;
   detail::FrameStore store;
+  std::vector<float> level;  // Σ|X| of each frame: where the music starts and ends
+  float max_power = 0;       // the largest bin of the file's power spectra
   TonalResult result;
   bool finished = false;
   Impl(const StftConfig& s, const TonalConfig& c) : stft(s), config(c), store(s.n_fft / 2 + 1) {}
@@ -365,18 +370,8 @@ struct TonalProcessor::Impl {
 
   void compute_key() {
     KeyChroma kc(stft.sample_rate_hz, stft.n_fft, result.tuning_semitones);
-    // Pass 1: the compression scale (the largest semitone magnitude) and each frame's level,
-    // which tells where the music starts and ends.
-    std::vector<float> sem(kNotes), level;
-    level.reserve(store.rows());
-    float file_max = 0;
-    for_each([&](std::span<const float> power) {
-      kc.semitones(power, sem);
-      for (float v : sem) file_max = std::max(file_max, v);
-      double magnitude = 0;
-      for (float p : power) magnitude += std::sqrt(p);
-      level.push_back(float(magnitude));
-    });
+    // The compression scale: the file's loudest spectral peak (seen in consume()).
+    const float file_max = std::sqrt(max_power);
     KeyEvidence evidence;
     const float loudest = level.empty() ? 0.0f : *std::max_element(level.begin(), level.end());
     if (file_max > 0 && loudest > 0) {
@@ -385,7 +380,7 @@ struct TonalProcessor::Impl {
       while (last > first && level[last] <= kActiveFraction * loudest) --last;
       const auto edge = std::size_t(kEdgeSeconds * stft.sample_rate_hz / double(stft.hop_frames));
       const float gain = kCompression / file_max;
-      // Pass 2: frame t is folded once frames up to t + 4 are in the ring (a centred temporal
+      // Frame t is folded once frames up to t + 4 are in the ring (a centred temporal
       // median; the ends repeat the edge frames, scipy's mode="nearest").
       std::vector<std::vector<float>> ring(kMedianFrames, std::vector<float>(kNotes));
       std::vector<float> column(kMedianFrames), median(kNotes);
@@ -437,6 +432,10 @@ TonalProcessor::~TonalProcessor() = default;
 
 void TonalProcessor::consume(const StftFrame& frame) {
   impl_->store.append(frame.power);
+  double magnitude = 0;
+  for (float m : frame.magnitude) magnitude += m;
+  impl_->level.push_back(float(magnitude));
+  for (float p : frame.power) impl_->max_power = std::max(impl_->max_power, p);
 }
 
 void TonalProcessor::finish() {

@@ -42,9 +42,12 @@ class FrameStore {
     std::size_t index = 0;
     if (spill_) {
       std::rewind(spill_);
-      std::vector<float> chunk(width_ * 4096);
+      // Read back 256 rows at a time (1 MB for a 1025-bin spectrum): small enough to stay in
+      // cache and not to fault in fresh pages on every pass.
+      constexpr std::size_t kChunkRows = 256;
+      std::vector<float> chunk(width_ * kChunkRows);
       while (index < spilled_rows_) {
-        const std::size_t want = std::min<std::size_t>(4096, spilled_rows_ - index);
+        const std::size_t want = std::min<std::size_t>(kChunkRows, spilled_rows_ - index);
         if (std::fread(chunk.data(), sizeof(float) * width_, want, spill_) != want)
           throw Error(ErrorCode::internal, "frame store: reading back the temporary file failed");
         for (std::size_t r = 0; r < want; ++r, ++index)
