@@ -133,7 +133,7 @@ struct MelProcessor::Impl {
   detail::FrameStore store;
   bool finished = false;
   std::vector<Summary> summary;
-  std::vector<float> mel_db_rows, mfcc_rows;
+  std::vector<float> mel_db_rows, mfcc_rows, onset_mean, onset_median;
 
   Impl(const StftConfig& stft, const MelConfig& m, const MfccConfig& c, Keep k)
       : filterbank(stft.sample_rate_hz, stft.n_fft, m),
@@ -176,8 +176,21 @@ void MelProcessor::finish() {
   std::vector<float> clipped(n_mels);
   if (s.keep.mel_db) s.mel_db_rows.reserve(s.store.rows() * n_mels);
   if (s.keep.mfcc) s.mfcc_rows.reserve(s.store.rows() * n_mfcc);
-  s.store.for_each([&](std::size_t, std::span<const float> row) {
+  const std::size_t frames = s.store.rows();
+  if (s.keep.onset) {
+    // o[0..2] = 0; o[t] for t ≥ 3 is the flux between rows t − 3 and t − 2 (lag 1, then the
+    // n_fft / (2·hop) = 2 frame centring shift of librosa), trimmed to the frame count.
+    s.onset_mean.assign(frames, 0.0f);
+    s.onset_median.assign(frames, 0.0f);
+  }
+  std::vector<float> previous(n_mels), scratch;
+  s.store.for_each([&](std::size_t r, std::span<const float> row) {
     for (std::size_t m = 0; m < n_mels; ++m) clipped[m] = std::max(row[m], floor);
+    if (s.keep.onset && r >= 1 && r + 2 < frames) {
+      s.onset_mean[r + 2] = onset_aggregate(previous, clipped, OnsetAggregate::mean, scratch);
+      s.onset_median[r + 2] = onset_aggregate(previous, clipped, OnsetAggregate::median, scratch);
+    }
+    if (s.keep.onset) previous = clipped;
     if (s.keep.mel_db) s.mel_db_rows.insert(s.mel_db_rows.end(), clipped.begin(), clipped.end());
     for (std::size_t q = 0; q < n_mfcc; ++q) {
       const double* d = s.dct.data() + q * n_mels;
@@ -208,6 +221,31 @@ const std::vector<float>& MelProcessor::mel_db() const {
 }
 const std::vector<float>& MelProcessor::mfcc() const {
   return impl_->mfcc_rows;
+}
+const std::vector<float>& MelProcessor::onset_mean() const {
+  return impl_->onset_mean;
+}
+const std::vector<float>& MelProcessor::onset_median() const {
+  return impl_->onset_median;
+}
+
+float onset_aggregate(std::span<const float> previous, std::span<const float> current,
+                      OnsetAggregate aggregate, std::vector<float>& scratch) {
+  scratch.resize(current.size());
+  for (std::size_t m = 0; m < current.size(); ++m)
+    scratch[m] = std::max(0.0f, current[m] - previous[m]);
+  if (aggregate == OnsetAggregate::mean) {
+    // numpy's float32 mean uses pairwise summation; a double sum rounds to the same float here.
+    double sum = 0;
+    for (float v : scratch) sum += v;
+    return float(sum / double(scratch.size()));
+  }
+  const std::size_t n = scratch.size(), half = n / 2;
+  std::nth_element(scratch.begin(), scratch.begin() + std::ptrdiff_t(half), scratch.end());
+  const float upper = scratch[half];
+  if (n % 2 == 1) return upper;
+  const float lower = *std::max_element(scratch.begin(), scratch.begin() + std::ptrdiff_t(half));
+  return (lower + upper) / 2.0f;  // numpy: the mean of the two middle values
 }
 
 std::vector<float> mel_spectrogram_db(std::span<const float> mono, const StftConfig& stft,

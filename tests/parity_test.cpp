@@ -31,9 +31,11 @@
 
 #include "herscan/audio_file.h"
 #include "herscan/chroma.h"
+#include "herscan/mel.h"
 #include "herscan/profile.h"
 #include "herscan/resample.h"
 #include "herscan/stft.h"
+#include "herscan/tempo.h"
 
 namespace herscan {
 namespace {
@@ -65,6 +67,22 @@ struct Errors {
   double median() const { return quantile(values, 0.5); }
   double p99() const { return quantile(values, 0.99); }
 };
+
+// herscan's analysis signal of a file: decoded, downmixed, resampled to 22050 Hz.
+std::vector<float> analysis_signal(const fs::path& audio) {
+  AudioFileReader reader(audio);
+  std::vector<float> mono;
+  Resampler resampler(
+      {reader.info().sample_rate_hz, 22050, ResampleQuality::high},
+      [&](std::span<const float> y) { mono.insert(mono.end(), y.begin(), y.end()); });
+  std::vector<float> block(4096 * std::size_t(reader.info().channels)), down(4096);
+  while (std::size_t got = reader.read(block.data(), 4096)) {
+    downmix_mean(block.data(), got, reader.info().channels, down.data());
+    resampler.push(std::span<const float>(down.data(), got));
+  }
+  resampler.finish();
+  return mono;
+}
 
 std::vector<double> array1(const json& frames, const char* name) {
   return frames[name]["data"].get<std::vector<double>>();
@@ -166,17 +184,7 @@ TEST_P(LibrosaParity, SpectralContrast) {
 // downmix, soxr): tests the signal path and the transform together.
 TEST_P(LibrosaParity, StftPowerOfFirstFrames) {
   const auto ref = array1(reference_["frames"], "stft_power_first_frames");  // 1025 × 8
-  AudioFileReader reader(audio_);
-  std::vector<float> mono;
-  Resampler resampler(
-      {reader.info().sample_rate_hz, 22050, ResampleQuality::high},
-      [&](std::span<const float> y) { mono.insert(mono.end(), y.begin(), y.end()); });
-  std::vector<float> block(4096 * std::size_t(reader.info().channels)), down(4096);
-  while (std::size_t got = reader.read(block.data(), 4096)) {
-    downmix_mean(block.data(), got, reader.info().channels, down.data());
-    resampler.push(std::span<const float>(down.data(), got));
-  }
-  resampler.finish();
+  const std::vector<float> mono = analysis_signal(audio_);
   struct First8 : FrameConsumer {
     std::vector<std::vector<float>> power;
     void consume(const StftFrame& f) override {
@@ -205,23 +213,15 @@ TEST_P(LibrosaParity, StftPowerOfFirstFrames) {
 // And librosa.estimate_tuning(y) (magnitudes) reproduces the reference's tuning scalar exactly:
 // both are left edges of 0.01-semitone histogram bins.
 TEST_P(LibrosaParity, ChromaStftAndTuning) {
-  AudioFileReader reader(audio_);
-  std::vector<float> mono;
-  Resampler resampler({reader.info().sample_rate_hz, 22050, ResampleQuality::high},
-                      [&](std::span<const float> y) { mono.insert(mono.end(), y.begin(), y.end()); });
-  std::vector<float> block(4096 * std::size_t(reader.info().channels)), down(4096);
-  while (std::size_t got = reader.read(block.data(), 4096)) {
-    downmix_mean(block.data(), got, reader.info().channels, down.data());
-    resampler.push(std::span<const float>(down.data(), got));
-  }
-  resampler.finish();
+  const std::vector<float> mono = analysis_signal(audio_);
   const double tuning = estimate_tuning(mono, StftConfig{}, TuningMethod::librosa_magnitude);
   EXPECT_NEAR(tuning, reference_["scalars"]["tuning"].get<double>(), 1e-9) << "estimate_tuning(y)";
   record("tuning herscan librosa-method", tuning);
   record("tuning herscan method", estimate_tuning(mono, StftConfig{}, TuningMethod::herscan));
 
-  const auto ours = chroma_stft(mono, StftConfig{}, std::nullopt, TuningMethod::librosa_power);  // T × 12
-  const auto ref = array1(reference_["frames"], "chroma_stft");                                  // 12 × T
+  const auto ours =
+      chroma_stft(mono, StftConfig{}, std::nullopt, TuningMethod::librosa_power);  // T × 12
+  const auto ref = array1(reference_["frames"], "chroma_stft");                    // 12 × T
   ASSERT_EQ(ours.size(), 12 * T_);
   Errors e;
   for (std::size_t c = 0; c < 12; ++c)
@@ -230,6 +230,41 @@ TEST_P(LibrosaParity, ChromaStftAndTuning) {
   record("chroma p99", e.p99());
   EXPECT_LE(e.median(), 1e-6);
   EXPECT_LE(e.p99(), 1e-5);
+}
+
+// Onset strength (mean and median aggregate): per-frame relative error of the envelope (relative to
+// its maximum) median ≤ 1e-5, max ≤ 1e-3; librosa.feature.tempo (mean envelope) and beat_track's
+// tempo (median envelope) equal; beat_track's beats on the same frames.
+TEST_P(LibrosaParity, OnsetTempoAndBeats) {
+  const std::vector<float> mono = analysis_signal(audio_);
+  StftConfig stft;
+  MelProcessor mel(stft, {}, {}, MelKeep{.mel_db = false, .mfcc = false, .onset = true});
+  Stft transform(stft);
+  transform.add_consumer(mel);
+  transform.push(mono);
+  transform.finish();
+  for (const auto& [name, ours] : {std::pair{"onset_mean", &mel.onset_mean()},
+                                   std::pair{"onset_median", &mel.onset_median()}}) {
+    const auto ref = array1(reference_["frames"], name);
+    ASSERT_EQ(ours->size(), ref.size()) << name;
+    const double scale = *std::max_element(ref.begin(), ref.end());
+    Errors e;
+    for (std::size_t t = 0; t < ref.size(); ++t) e.add(((*ours)[t] - ref[t]) / scale);
+    record(std::string(name) + " median rel", e.median());
+    record(std::string(name) + " max rel", quantile(e.values, 1.0));
+    EXPECT_LE(e.median(), 1e-5) << name;
+    EXPECT_LE(quantile(e.values, 1.0), 1e-3) << name;
+  }
+  const double frame_rate = 22050.0 / 512;
+  EXPECT_DOUBLE_EQ(librosa_tempo(mel.onset_mean(), frame_rate),
+                   reference_["scalars"]["tempo_bpm"].get<double>());
+  const double bpm = librosa_tempo(mel.onset_median(), frame_rate);
+  EXPECT_DOUBLE_EQ(bpm, reference_["scalars"]["beat_track_bpm"].get<double>());
+  const auto beats = librosa_beats(mel.onset_median(), frame_rate, bpm);
+  const auto ref_beats = reference_["beats_s"].get<std::vector<double>>();
+  ASSERT_EQ(beats.size(), ref_beats.size());
+  for (std::size_t i = 0; i < beats.size(); ++i)
+    EXPECT_NEAR(double(beats[i]) * 512 / 22050, ref_beats[i], 1e-6) << "beat " << i;
 }
 
 INSTANTIATE_TEST_SUITE_P(Reference, LibrosaParity, ::testing::ValuesIn(reference_names()),

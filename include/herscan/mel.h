@@ -20,6 +20,7 @@
 #include <span>
 #include <vector>
 
+#include "herscan/onset.h"
 #include "herscan/stats.h"
 #include "herscan/stft.h"
 
@@ -80,6 +81,8 @@ std::vector<double> dct_ortho_matrix(std::size_t n_out, std::size_t n);
 struct MelKeep {
   bool mel_db = false;  ///< keep the clipped mel dB rows (frames × n_mels)
   bool mfcc = false;    ///< keep the MFCC rows (frames × n_mfcc)
+  bool onset =
+      false;  ///< compute the onset strength envelopes (herscan/onset.h), one value per frame
 };
 
 /// Streaming mel / MFCC processor; attach to an Stft. Results after finish().
@@ -100,6 +103,10 @@ class MelProcessor : public FrameConsumer {
   const std::vector<float>& mel_db() const;
   /// Row-major frames × n_mfcc (with Keep::mfcc).
   const std::vector<float>& mfcc() const;
+  /// librosa.onset.onset_strength with the mean (default) and the median aggregate, one value per
+  /// frame (with Keep::onset).
+  const std::vector<float>& onset_mean() const;
+  const std::vector<float>& onset_median() const;
   std::size_t frames() const noexcept;
 
  private:
