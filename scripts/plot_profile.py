@@ -9,7 +9,7 @@ top to bottom, whichever of these the record holds:
   - the mel spectrogram (frames.mel_db, from `--frames mel`)
   - the chroma-gram (frames.chroma)
   - loudness over time (frames.momentary_lufs / short_term_lufs, with the integrated loudness)
-  - the onset envelope with the beats (frames.onset_strength, tempo.beats_s)
+  - the onset envelope with the beats (frames.onset_strength, tempo.beats)
   - spectral shape over time (frames.centroid_hz, rolloff_hz) when nothing above is present
 The output format follows the extension of -o (PNG, SVG, PDF). Needs python3-matplotlib
 (scripts/setup.sh --plots installs it).
@@ -86,7 +86,7 @@ def panel_loudness(ax, frames, record):
 
 def panel_onsets(ax, frames, record):
     ax.plot(frames["time_s"], none_to_nan(frames["onset_strength"]), lw=0.8, color="tab:green")
-    for beat in record.get("tempo", {}).get("beats_s", []) or []:
+    for beat in record.get("tempo", {}).get("beats", []) or []:
         ax.axvline(beat, color="tab:red", lw=0.6, alpha=0.7)
     bpm = record.get("tempo", {}).get("bpm")
     ax.set_title("onset envelope" + (f" and beats ({bpm:.1f} BPM)" if bpm else ""), loc="left", fontsize=9)

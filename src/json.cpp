@@ -135,6 +135,8 @@ json frames_json(const Profile& p) {
   if (p.frames->mel_width && !p.frames->mel_db.empty())
     j["mel_db"] = rows(p.frames->mel_db, p.frames->mel_width);
   if (!p.frames->chroma.empty()) j["chroma"] = rows(p.frames->chroma, 12);
+  if (!p.frames->onset_strength.empty()) j["onset_strength"] = series(p.frames->onset_strength);
+  if (!p.frames->tempo_bpm.empty()) j["tempo_bpm"] = series(p.frames->tempo_bpm);
   if (p.loudness) {
     const auto& m = p.loudness->momentary_series_lufs;
     json time = json::array();
@@ -180,6 +182,18 @@ json chroma_json(const TonalResult& t) {
   return {{"mean", std::move(mean)}, {"std", std::move(std)}};
 }
 
+json tempo_json(const TempoResult& t, bool with_beats) {
+  json j = {{"bpm", t.defined ? number(t.bpm) : json(nullptr)},
+            {"confidence", number(t.confidence)}};
+  if (with_beats) {
+    json beats = json::array();
+    for (double b : t.beats_s) beats.push_back(number(b));
+    j["beats"] = std::move(beats);
+  }
+  if (!t.defined) j["null_reasons"] = {{"bpm", t.reason}};
+  return j;
+}
+
 json analysis_json(const AnalysisInfo& a) {
   return {
       {"version", a.version},
@@ -203,6 +217,7 @@ nlohmann::ordered_json to_json(const Profile& p) {
   if (p.mfcc) j["mfcc"] = summaries(*p.mfcc);
   if (p.tonal && p.tonal->has_key) j["key"] = key_json(*p.tonal, p.key_profile);
   if (p.tonal && p.tonal->has_chroma) j["chroma"] = chroma_json(*p.tonal);
+  if (p.tempo) j["tempo"] = tempo_json(*p.tempo, p.tempo_beats);
   if (p.frames) j["frames"] = frames_json(p);
   j["analysis"] = analysis_json(p.analysis);
   return j;

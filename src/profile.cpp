@@ -17,10 +17,17 @@ struct FeatureName {
 };
 constexpr FeatureName kFeatureNames[] = {
     {Feature::loudness, "loudness"}, {Feature::spectral, "spectral"}, {Feature::mfcc, "mfcc"},
-    {Feature::key, "key"},           {Feature::chroma, "chroma"},
+    {Feature::key, "key"},           {Feature::chroma, "chroma"},     {Feature::tempo, "tempo"},
+    {Feature::beats, "beats"},
 };
 
 }  // namespace
+
+FeatureSet FeatureSet::summaries() {
+  FeatureSet s = all();
+  s.bits_ &= ~unsigned(Feature::beats);
+  return s;
+}
 
 FeatureSet FeatureSet::all() {
   FeatureSet s;
@@ -88,6 +95,7 @@ void ProfileOptions::validate() const {
   stft_at_rate.sample_rate_hz = analysis_rate_hz;
   stft_at_rate.validate();
   mel.validate(analysis_rate_hz);
+  tempo.validate();
   mfcc.validate(mel.n_mels);
   if (frames_mel && !frames)
     throw Error(ErrorCode::invalid_argument, "ProfileOptions.frames_mel needs frames");
@@ -131,9 +139,11 @@ Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& op
   stft_config.sample_rate_hz = options.analysis_rate_hz;
   const bool want_tonal =
       options.features.has(Feature::key) || options.features.has(Feature::chroma);
+  const bool want_tempo =
+      options.features.has(Feature::tempo) || options.features.has(Feature::beats);
   const bool need_analysis_signal = options.features.has(Feature::spectral) ||
                                     options.features.has(Feature::mfcc) || options.frames_mel ||
-                                    want_tonal;
+                                    want_tonal || want_tempo;
 
   // Native-rate processors see the decoded interleaved blocks.
   std::optional<LoudnessMeter> loudness;
@@ -151,6 +161,7 @@ Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& op
   std::optional<Stft> stft;
   std::optional<SpectralProcessor> spectral;
   std::optional<MelProcessor> mel;
+  std::optional<MelProcessor> onset_mel;  // the onset envelope when `mel` has other settings
   std::optional<TonalProcessor> tonal;
   std::optional<Resampler> resampler;
   if (need_analysis_signal) {
@@ -161,11 +172,24 @@ Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& op
       spectral.emplace(stft_config, sc);
       stft->add_consumer(*spectral);
     }
+    // The onset envelope is librosa's: the flux of the default (Slaney, 128-band) mel
+    // spectrogram. It shares the MFCC's mel processor when that has the default settings.
+    const MelConfig default_mel;
+    const bool mel_is_default =
+        options.mel.n_mels == default_mel.n_mels && options.mel.fmin_hz == default_mel.fmin_hz &&
+        options.mel.fmax_hz == default_mel.fmax_hz && options.mel.htk == default_mel.htk &&
+        options.mel.slaney_norm == default_mel.slaney_norm;
     if (options.features.has(Feature::mfcc) || options.frames_mel) {
       const MelProcessor::Keep keep{.mel_db = options.frames && options.frames_mel,
-                                    .mfcc = options.frames && options.features.has(Feature::mfcc)};
+                                    .mfcc = options.frames && options.features.has(Feature::mfcc),
+                                    .onset = want_tempo && mel_is_default};
       mel.emplace(stft_config, options.mel, options.mfcc, keep);
       stft->add_consumer(*mel);
+    }
+    if (want_tempo && !(mel && mel_is_default)) {
+      onset_mel.emplace(stft_config, default_mel, options.mfcc,
+                        MelKeep{.mel_db = false, .mfcc = false, .onset = true});
+      stft->add_consumer(*onset_mel);
     }
     if (want_tonal) {
       TonalConfig tc;
@@ -219,6 +243,13 @@ Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& op
   if (spectral) profile.spectral = spectral->summary();
   if (mel && options.features.has(Feature::mfcc)) profile.mfcc = mel->mfcc_summary();
   if (tonal) profile.tonal = tonal->result();
+  const MelProcessor* onsets = onset_mel ? &*onset_mel : mel ? &*mel : nullptr;
+  if (want_tempo) {
+    profile.tempo = analyze_tempo(
+        onsets->onset_mean(), options.analysis_rate_hz / double(options.stft.hop_frames),
+        options.tempo, options.features.has(Feature::beats), options.frames);
+    profile.tempo_beats = options.features.has(Feature::beats);
+  }
   profile.key_profile = options.key_profile;
   if (options.frames) {
     Profile::Frames& f = profile.frames.emplace();
@@ -235,6 +266,10 @@ Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& op
       f.mel_width = options.mel.n_mels;
     }
     if (tonal) f.chroma = tonal->result().chroma_frames;
+    if (want_tempo) {
+      f.onset_strength = onsets->onset_mean();
+      f.tempo_bpm = profile.tempo->local_bpm;
+    }
   }
 
   AnalysisInfo& a = profile.analysis;

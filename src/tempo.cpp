@@ -39,14 +39,14 @@ class Autocorrelator {
   std::vector<double> spectrum_;
 };
 
-}  // namespace
-
-std::vector<double> mean_tempogram(std::span<const float> envelope, std::size_t win_length) {
+// Calls f(t, column) for every frame t of the autocorrelation tempogram of `envelope`
+// (librosa.feature.tempogram: linear-ramp padding by win_length/2 on each side, a periodic Hann
+// window of win_length frames, each column's autocorrelation normalised by its lag-0 value; an
+// all-zero column stays zero).
+template <class F>
+void for_each_tempogram_column(std::span<const float> envelope, std::size_t win_length, F&& f) {
   const std::size_t n = envelope.size();
-  std::vector<double> mean(win_length, 0.0);
-  if (n == 0 || win_length < 2) return mean;
-  // numpy.pad(mode="linear_ramp", end_values=0) by win_length/2 on each side, then frames of
-  // win_length with hop 1, the first n of them.
+  if (n == 0 || win_length < 2) return;
   const std::size_t pad = win_length / 2;
   std::vector<float> padded(n + 2 * pad, 0.0f);
   for (std::size_t i = 0; i < pad; ++i) {
@@ -64,10 +64,24 @@ std::vector<double> mean_tempogram(std::span<const float> envelope, std::size_t 
     autocorrelate.run(frame, ac);
     double peak = 0;
     for (double v : ac) peak = std::max(peak, std::abs(v));
-    if (peak < std::numeric_limits<double>::min()) continue;  // all-zero columns stay 0
-    for (std::size_t l = 0; l < win_length; ++l) mean[l] += ac[l] / peak;
+    if (peak < std::numeric_limits<double>::min()) {
+      std::fill(ac.begin(), ac.end(), 0.0);
+    } else {
+      for (double& v : ac) v /= peak;
+    }
+    f(t, std::span<const double>(ac));
   }
-  for (double& v : mean) v /= double(n);
+}
+
+}  // namespace
+
+std::vector<double> mean_tempogram(std::span<const float> envelope, std::size_t win_length) {
+  std::vector<double> mean(win_length, 0.0);
+  for_each_tempogram_column(envelope, win_length, [&](std::size_t, std::span<const double> column) {
+    for (std::size_t l = 0; l < win_length; ++l) mean[l] += column[l];
+  });
+  if (!envelope.empty())
+    for (double& v : mean) v /= double(envelope.size());
   return mean;
 }
 
@@ -94,8 +108,14 @@ double librosa_tempo(std::span<const float> envelope, double frame_rate_hz) {
   return 60.0 * frame_rate_hz / double(best_lag);
 }
 
-std::vector<std::int64_t> librosa_beats(std::span<const float> envelope, double frame_rate_hz,
-                                        double bpm, double tightness, bool trim) {
+namespace {
+
+// Ellis' dynamic programming beat tracker as librosa 0.11 implements it (__beat_tracker), in
+// double precision. With `period` (one value per frame, in frames) each candidate interval is
+// measured against the local period instead of the fixed 60·frame_rate/bpm: with a constant
+// period equal to that value the result is librosa's exactly.
+std::vector<std::int64_t> beat_dp(std::span<const float> envelope, double frame_rate_hz, double bpm,
+                                  double tightness, bool trim, const std::vector<double>* period) {
   const std::size_t n = envelope.size();
   bool any = false;
   for (float v : envelope) any = any || v != 0.0f;
@@ -139,10 +159,14 @@ std::vector<std::int64_t> librosa_beats(std::span<const float> envelope, double 
   for (std::ptrdiff_t i = 0; i < N; ++i) {
     double best = -std::numeric_limits<double>::infinity();
     std::ptrdiff_t location = -1;
-    for (std::ptrdiff_t loc = i - near_offset; loc > i - 2 * half - 1; --loc) {
+    const double p = period ? std::max(2.0, (*period)[std::size_t(i)]) : fpb;
+    const auto nearest = period ? std::ptrdiff_t(std::nearbyint(p / 2)) : near_offset;
+    const auto farthest = period ? std::ptrdiff_t(std::nearbyint(2 * p)) : 2 * half;
+    const double log_p = std::log(p);
+    for (std::ptrdiff_t loc = i - nearest; loc >= i - farthest; --loc) {
       if (loc < 0) break;
-      const double score = cumulative[std::size_t(loc)] -
-                           tightness * std::pow(std::log(double(i - loc)) - std::log(fpb), 2);
+      const double score =
+          cumulative[std::size_t(loc)] - tightness * std::pow(std::log(double(i - loc)) - log_p, 2);
       if (score > best) {  // strict: a tie keeps the most recent frame
         best = score;
         location = loc;
@@ -214,6 +238,214 @@ std::vector<std::int64_t> librosa_beats(std::span<const float> envelope, double 
   for (std::size_t i = 0; i < n; ++i)
     if (beats[i]) frames.push_back(std::int64_t(i));
   return frames;
+}
+
+}  // namespace
+
+std::vector<std::int64_t> librosa_beats(std::span<const float> envelope, double frame_rate_hz,
+                                        double bpm, double tightness, bool trim) {
+  return beat_dp(envelope, frame_rate_hz, bpm, tightness, trim, nullptr);
+}
+
+void TempoConfig::validate() const {
+  if (!(min_bpm >= 20 && min_bpm < max_bpm && max_bpm <= 400))
+    throw Error(ErrorCode::invalid_argument,
+                "TempoConfig: need 20 <= min_bpm < max_bpm <= 400, got " + std::to_string(min_bpm) +
+                    ".." + std::to_string(max_bpm));
+  if (!(prior_center_bpm > 0 && prior_octaves > 0))
+    throw Error(ErrorCode::invalid_argument,
+                "TempoConfig.prior_center_bpm and prior_octaves must be > 0");
+  if (!(local_window_s >= 1 && local_window_s <= 16))
+    throw Error(ErrorCode::invalid_argument, "TempoConfig.local_window_s must be in 1..16, got " +
+                                                 std::to_string(local_window_s));
+  if (!(curve_smoothness >= 0) || !(tightness > 0))
+    throw Error(ErrorCode::invalid_argument,
+                "TempoConfig.curve_smoothness must be >= 0 and tightness > 0");
+}
+
+namespace {
+
+// The smallest envelope peak that counts as an onset, in dB (docs/accuracy.md).
+constexpr float kMinOnsetDb = 0.25f;
+
+// How far the onset envelope's peak (refined between frames) lags a sharp onset, in frames: 27.6 ms
+// at 22050 Hz / 512 (the median over the click tracks of scripts/devset/make_devset.py;
+// docs/accuracy.md).
+constexpr double kOnsetLatencyFrames = 1.19;
+
+// The sub-lag position of a peak at integer lag L of f (a parabola through L − 1, L, L + 1).
+double refine_lag(std::span<const double> f, std::size_t L) {
+  if (L == 0 || L + 1 >= f.size()) return double(L);
+  const double a = f[L - 1], b = f[L], c = f[L + 1], den = a - 2 * b + c;
+  const double d = std::abs(den) > 1e-12 ? 0.5 * (a - c) / den : 0.0;
+  return double(L) + (std::isfinite(d) && std::abs(d) <= 0.5 ? d : 0.0);
+}
+
+// Beat times (in frames, between frames) from the dynamic programme's beat frames. A beat's
+// support is the envelope's peak within two frames of it (the programme keeps its grid smooth
+// and whole-frame, so a beat can sit a frame or two beside its onset). Supported beats (peak
+// above 0.3 × the RMS of all the beats' peaks) move to their peak, refined between frames by a
+// parabola; the others (rests) stay where the grid put them. The programme also extends the grid
+// into the silence before the music and into a fade or a held final chord after it: the leading
+// and trailing unsupported beats are dropped. (librosa trims frames against its Gaussian-
+// smoothed local score instead, whose σ of 1/32 beat drops well-supported beats that fall a frame
+// beside their onset's peak.)
+std::vector<double> place_beats(std::span<const float> envelope,
+                                std::span<const std::int64_t> frames) {
+  const std::size_t m = frames.size();
+  std::vector<std::size_t> peak(m);
+  double sum_sq = 0;
+  for (std::size_t i = 0; i < m; ++i) {
+    const auto b = std::size_t(frames[i]);
+    const std::size_t from = b >= 2 ? b - 2 : 0, to = std::min(envelope.size(), b + 3);
+    peak[i] = std::size_t(std::max_element(envelope.begin() + std::ptrdiff_t(from),
+                                           envelope.begin() + std::ptrdiff_t(to)) -
+                          envelope.begin());
+    sum_sq += double(envelope[peak[i]]) * double(envelope[peak[i]]);
+  }
+  const double threshold = m ? 0.3 * std::sqrt(sum_sq / double(m)) : 0.0;
+  auto supported = [&](std::size_t i) { return double(envelope[peak[i]]) > threshold; };
+  std::size_t first = 0, last = m;
+  while (first < last && !supported(first)) ++first;
+  while (last > first && !supported(last - 1)) --last;
+  std::vector<double> beats;
+  for (std::size_t i = first; i < last; ++i) {
+    const std::size_t p = peak[i];
+    if (!supported(i)) {
+      beats.push_back(double(frames[i]));
+    } else if (p == 0 || p + 1 >= envelope.size()) {
+      beats.push_back(double(p));
+    } else {
+      const double a = envelope[p - 1], c = envelope[p + 1], den = a - 2.0 * envelope[p] + c;
+      beats.push_back(double(p) + (den < 0 ? std::clamp(0.5 * (a - c) / den, -0.5, 0.5) : 0.0));
+    }
+  }
+  return beats;
+}
+
+// How clearly the periodicity function tg peaks at lag L: its height above the higher of the two
+// valleys beside it (the minima over [L/2, L] and over [L, 3L/2]), as a fraction of the room
+// above that valley. 1 for a click track; 0 where tg has no peak at L: white noise, whose
+// tempogram is only the smooth taper of its windowed mean, or a lag the preference alone chose.
+double pulse_confidence(std::span<const double> tg, std::size_t L) {
+  const std::size_t last = std::min(tg.size() - 1, L + L / 2);
+  const double left =
+      *std::min_element(tg.begin() + std::ptrdiff_t(L / 2), tg.begin() + std::ptrdiff_t(L) + 1);
+  const double right =
+      *std::min_element(tg.begin() + std::ptrdiff_t(L), tg.begin() + std::ptrdiff_t(last) + 1);
+  const double valley = std::max(left, right);
+  return valley < 1 ? std::clamp((tg[L] - valley) / (1 - valley), 0.0, 1.0) : 0.0;
+}
+
+// The local beat period (frames) at every frame: the Viterbi path through the local tempogram's
+// lags within 0.6..1.6 × the global period, emission log(1e−3 + tempogram), transition
+// −smoothness·(Δ log lag)², a gentle pull (−2·(log lag − log global)²) towards the global level;
+// each lag on the path then refined between lags.
+std::vector<double> period_curve(std::span<const float> envelope, double frame_rate_hz,
+                                 double global_period, const TempoConfig& config) {
+  const auto win =
+      std::max<std::size_t>(8, std::size_t(std::lround(config.local_window_s * frame_rate_hz)));
+  const auto first = std::max<std::size_t>(2, std::size_t(std::floor(global_period * 0.6)));
+  const auto last = std::min<std::size_t>(win - 2, std::size_t(std::ceil(global_period * 1.6)));
+  const std::size_t n = envelope.size();
+  if (last < first || n == 0) return std::vector<double>(n, global_period);
+  const std::size_t S = last - first + 1;
+  std::vector<double> log_lag(S), pull(S);
+  for (std::size_t j = 0; j < S; ++j) {
+    log_lag[j] = std::log(double(first + j));
+    pull[j] = -2.0 * std::pow(log_lag[j] - std::log(global_period), 2);
+  }
+  std::vector<double> delta(S), next(S);
+  std::vector<std::uint16_t> back(n * S);  // S < 2^16: lags of at most 16 s
+  for_each_tempogram_column(envelope, win, [&](std::size_t t, std::span<const double> column) {
+    for (std::size_t j = 0; j < S; ++j) {
+      const double emission = std::log(1e-3 + std::max(0.0, column[first + j]));
+      if (t == 0) {
+        next[j] = emission + pull[j];
+        continue;
+      }
+      double best = -std::numeric_limits<double>::infinity();
+      std::size_t arg = 0;
+      for (std::size_t i = 0; i < S; ++i) {
+        const double v = delta[i] - config.curve_smoothness * std::pow(log_lag[j] - log_lag[i], 2);
+        if (v > best) {
+          best = v;
+          arg = i;
+        }
+      }
+      next[j] = best + emission;
+      back[t * S + j] = std::uint16_t(arg);
+    }
+    delta.swap(next);
+  });
+  std::vector<std::size_t> path(n);
+  path[n - 1] = std::size_t(std::max_element(delta.begin(), delta.end()) - delta.begin());
+  for (std::size_t t = n - 1; t > 0; --t) path[t - 1] = back[t * S + path[t]];
+  // Refine along the path: one more pass over the tempogram columns.
+  std::vector<double> curve(n);
+  for_each_tempogram_column(envelope, win, [&](std::size_t t, std::span<const double> column) {
+    curve[t] = refine_lag(column, first + path[t]);
+  });
+  return curve;
+}
+
+}  // namespace
+
+TempoResult analyze_tempo(std::span<const float> envelope, double frame_rate_hz,
+                          const TempoConfig& config, bool want_beats, bool want_curve) {
+  config.validate();
+  TempoResult r;
+  // An onset is a rise of the (mean over mel bands) log power by a fraction of a decibel at least;
+  // silence gives none, and a steady tone only a rounding-level flicker (a sine: < 0.05 dB).
+  const float peak = envelope.empty() ? 0.0f : *std::max_element(envelope.begin(), envelope.end());
+  if (!(peak >= kMinOnsetDb)) {
+    r.reason = peak > 0.0f ? "no onsets (a steady sound)" : "no onsets (silence)";
+    return r;
+  }
+  // The global tempo: the mean tempogram over 8 s windows (librosa's ac_size), a log-normal
+  // preference for the metrical level, the lag refined between lags.
+  const auto win = std::size_t(std::floor(8.0 * frame_rate_hz + 1e-9));
+  const auto tg = mean_tempogram(envelope, win);
+  const auto lo =
+      std::max<std::size_t>(2, std::size_t(std::ceil(60.0 * frame_rate_hz / config.max_bpm)));
+  const auto hi = std::min<std::size_t>(
+      win - 2, std::size_t(std::floor(60.0 * frame_rate_hz / config.min_bpm)));
+  double best = -std::numeric_limits<double>::infinity();
+  std::size_t best_lag = lo;
+  for (std::size_t lag = lo; lag <= hi; ++lag) {
+    const double bpm = 60.0 * frame_rate_hz / double(lag);
+    const double preference =
+        -0.5 * std::pow(std::log2(bpm / config.prior_center_bpm) / config.prior_octaves, 2);
+    const double score = std::log1p(100.0 * tg[lag]) + preference;
+    if (score > best) {
+      best = score;
+      best_lag = lag;
+    }
+  }
+  // The preference can select a lag beside the periodicity peak it belongs to: climb to that
+  // peak (the nearest local maximum of the tempogram), then refine between lags.
+  while (best_lag > lo && tg[best_lag - 1] > tg[best_lag]) --best_lag;
+  while (best_lag < hi && tg[best_lag + 1] > tg[best_lag]) ++best_lag;
+  const double period = refine_lag(tg, best_lag);
+  r.defined = true;
+  r.bpm = 60.0 * frame_rate_hz / period;
+  r.confidence = pulse_confidence(tg, best_lag);
+
+  if (want_beats || want_curve) {
+    const auto curve = period_curve(envelope, frame_rate_hz, period, config);
+    if (want_curve) {
+      r.local_bpm.reserve(curve.size());
+      for (double p : curve) r.local_bpm.push_back(float(60.0 * frame_rate_hz / p));
+    }
+    if (want_beats) {
+      // The onset envelope peaks kOnsetLatencyFrames after a sharp onset (librosa's log-mel flux
+      // with its centring; measured on click tracks): report beats where the onsets are.
+      const auto frames = beat_dp(envelope, frame_rate_hz, r.bpm, config.tightness, false, &curve);
+      for (double beat : place_beats(envelope, frames))
+        r.beats_s.push_back(std::max(0.0, (beat - kOnsetLatencyFrames) / frame_rate_hz));
+    }
+  }
+  return r;
 }
 
 }  // namespace herscan

@@ -548,10 +548,12 @@ TEST(Cli, KeyAndChroma) {
   for (double midi : {43.0, 55.0, 59.0, 62.0}) {
     const double f = 440.0 * std::pow(2.0, (midi - 69) / 12);
     for (std::size_t i = 0; i < x.size(); ++i)
-      for (int h = 1; h <= 6; ++h) x[i] += float(0.08 / h * std::sin(2 * M_PI * f * h * double(i) / 48000));
+      for (int h = 1; h <= 6; ++h)
+        x[i] += float(0.08 / h * std::sin(2 * M_PI * f * h * double(i) / 48000));
   }
   test::write_audio(path, test::interleave({x, x}), 2, 48000, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
-  const Result r = herscan(dir, {path.string(), "--features", "key,chroma", "--key-profile", "krumhansl"});
+  const Result r =
+      herscan(dir, {path.string(), "--features", "key,chroma", "--key-profile", "krumhansl"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json p = json::parse(r.out);
   EXPECT_EQ(p["key"]["tonic"], "G");
@@ -563,16 +565,110 @@ TEST(Cli, KeyAndChroma) {
   const auto& mean = p["chroma"]["mean"];
   ASSERT_EQ(mean.size(), 12u);
   for (int pc : {7, 11, 2})
-    for (int other : {0, 1, 3, 4, 5, 6, 8, 9, 10}) EXPECT_GT(mean[pc].get<double>(), mean[other].get<double>());
+    for (int other : {0, 1, 3, 4, 5, 6, 8, 9, 10})
+      EXPECT_GT(mean[pc].get<double>(), mean[other].get<double>());
   std::ofstream(dir / "key.json") << r.out;
   expect_valid_against_schema(dir / "key.json");
 
   const auto silence = dir / "silence.wav";
-  test::write_audio(silence, std::vector<float>(48000 * 2, 0.0f), 1, 48000, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+  test::write_audio(silence, std::vector<float>(48000 * 2, 0.0f), 1, 48000,
+                    SF_FORMAT_WAV | SF_FORMAT_PCM_16);
   const json s = json::parse(herscan(dir, {silence.string(), "--features", "key"}).out);
   EXPECT_TRUE(s["key"]["tonic"].is_null());
   EXPECT_EQ(s["key"]["null_reasons"]["tonic"], "no tonal content (silence)");
   EXPECT_EQ(herscan(dir, {path.string(), "--key-profile", "bogus"}).exit_code, 2);
+}
+
+// The beat F-measure (±70 ms, each reference beat matched at most once), as mir_eval computes it.
+double beat_f_measure(const std::vector<double>& estimated, const std::vector<double>& reference) {
+  if (estimated.empty() || reference.empty()) return 0.0;
+  std::vector<bool> used(estimated.size(), false);
+  double hits = 0;
+  for (double r : reference) {
+    for (std::size_t j = 0; j < estimated.size(); ++j) {
+      if (!used[j] && std::abs(estimated[j] - r) <= 0.07) {
+        used[j] = true;
+        ++hits;
+        break;
+      }
+    }
+  }
+  const double precision = hits / double(estimated.size()),
+               recall = hits / double(reference.size());
+  return hits > 0 ? 2 * precision * recall / (precision + recall) : 0.0;
+}
+
+// A 126 BPM click track: the tempo within 1 %, a confident pulse, beats on the clicks, beats only
+// with --features beats, the text summary line, the frame series; silence has no tempo, with the
+// reason; the demo track keeps the tempo and beats it was made with (data/demo_truth.json).
+TEST(Cli, TempoAndBeats) {
+  TempDir dir;
+  const auto path = dir / "clicks.wav";
+  const double bpm = 126, rate = 44100;
+  std::vector<float> x(std::size_t(12 * rate), 0.0f);
+  std::vector<double> clicks;
+  for (double t = 0.75; t < 11.5; t += 60 / bpm) {
+    clicks.push_back(t);
+    for (std::size_t i = 0; i < std::size_t(0.03 * rate); ++i)
+      x[std::size_t(t * rate) + i] += float(0.5 * std::sin(2 * M_PI * 1500 * double(i) / rate) *
+                                            std::exp(-double(i) / rate / 0.006));
+  }
+  test::write_audio(path, test::interleave({x, x}), 2, int(rate), SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+  const Result r = herscan(dir, {path.string(), "--features", "tempo,beats"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json p = json::parse(r.out);
+  EXPECT_NEAR(p["tempo"]["bpm"].get<double>(), bpm, 0.01 * bpm);
+  EXPECT_GT(p["tempo"]["confidence"].get<double>(), 0.5);
+  const auto beats = p["tempo"]["beats"].get<std::vector<double>>();
+  EXPECT_GE(beats.size() + 2, clicks.size());
+  for (double b : beats) {
+    double nearest = 1e9;
+    for (double c : clicks) nearest = std::min(nearest, std::abs(b - c));
+    EXPECT_LE(nearest, 0.02) << "beat at " << b;
+  }
+  std::ofstream(dir / "tempo.json") << r.out;
+  expect_valid_against_schema(dir / "tempo.json");
+  EXPECT_FALSE(
+      json::parse(herscan(dir, {path.string(), "--features", "tempo"}).out)["tempo"].contains(
+          "beats"));
+  const Result text =
+      herscan(dir, {path.string(), "--features", "tempo,beats", "--format", "text"});
+  EXPECT_NE(text.out.find("tempo     126."), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find(std::to_string(beats.size()) + " beats"), std::string::npos) << text.out;
+
+  const Result frames =
+      herscan_frames(dir, {"--series", "onset_strength,tempo_bpm", path.string()});
+  ASSERT_EQ(frames.exit_code, 0) << frames.err;
+  std::istringstream in(frames.out);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "time_s,onset_strength,tempo_bpm");
+  std::vector<double> curve;
+  while (std::getline(in, line)) curve.push_back(std::stod(csv_fields(line)[2]));
+  EXPECT_EQ(curve.size(), 1 + std::size_t(12 * 22050) / 512);
+  std::nth_element(curve.begin(), curve.begin() + std::ptrdiff_t(curve.size() / 2), curve.end());
+  EXPECT_NEAR(curve[curve.size() / 2], bpm, 0.02 * bpm);
+
+  const auto silence = dir / "silence.wav";
+  test::write_audio(silence, std::vector<float>(44100 * 3, 0.0f), 1, 44100,
+                    SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+  const Result s = herscan(dir, {silence.string(), "--features", "beats"});
+  const json st = json::parse(s.out)["tempo"];
+  EXPECT_TRUE(st["bpm"].is_null());
+  EXPECT_EQ(st["confidence"], 0);
+  EXPECT_TRUE(st["beats"].empty());
+  EXPECT_EQ(st["null_reasons"]["bpm"], "no onsets (silence)");
+  std::ofstream(dir / "silence.json") << s.out;
+  expect_valid_against_schema(dir / "silence.json");
+
+  const json truth =
+      json::parse(read_file(std::string(HERSCAN_SOURCE_DIR) + "/data/demo_truth.json"));
+  const json demo = json::parse(herscan(dir, {kDemo, "--features", "beats"}).out)["tempo"];
+  EXPECT_NEAR(demo["bpm"].get<double>(), truth["tempo_bpm"].get<double>(),
+              0.01 * truth["tempo_bpm"].get<double>());
+  EXPECT_GE(beat_f_measure(demo["beats"].get<std::vector<double>>(),
+                           truth["beats_s"].get<std::vector<double>>()),
+            0.9);
 }
 
 TEST(Cli, VersionAndHelp) {

@@ -91,7 +91,8 @@ TEST(Profile, RecordsFormatAndProvenance) {
   EXPECT_EQ(p.analysis.n_fft, 2048u);
   EXPECT_EQ(p.analysis.hop_frames, 512u);
   EXPECT_NE(p.analysis.resampler.find("soxr"), std::string::npos);
-  EXPECT_EQ(p.analysis.features, (std::vector<std::string>{"loudness", "spectral", "mfcc", "key", "chroma"}));
+  EXPECT_EQ(p.analysis.features,
+            (std::vector<std::string>{"loudness", "spectral", "mfcc", "key", "chroma", "tempo"}));
   ASSERT_TRUE(p.loudness);
   EXPECT_EQ(p.loudness->frames, 48000);
   EXPECT_GE(p.analysis.elapsed_s, 0.0);

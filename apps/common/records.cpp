@@ -44,6 +44,10 @@ nlohmann::ordered_json skeleton(const ProfileOptions& options) {
   if (options.features.has(Feature::loudness)) p.loudness.emplace();
   if (options.features.has(Feature::spectral)) p.spectral.emplace();
   if (options.features.has(Feature::mfcc)) p.mfcc.emplace(options.mfcc.n_mfcc);
+  if (options.features.has(Feature::tempo) || options.features.has(Feature::beats)) {
+    p.tempo.emplace().defined = true;
+    p.tempo_beats = options.features.has(Feature::beats);
+  }
   if (options.features.has(Feature::key) || options.features.has(Feature::chroma)) {
     TonalResult& t = p.tonal.emplace();
     t.has_key = options.features.has(Feature::key);

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <string>
 
+#include "herscan/tempo.h"
+
 namespace herscan::app {
 namespace {
 
@@ -59,18 +61,36 @@ std::string text_summary(const json& p) {
              value("momentary_max_lufs", "%.1f") + " / S " + value("short_term_max_lufs", "%.1f") +
              " LUFS, ReplayGain " + value("replaygain_db", "%+.1f") + " dB");
   }
+  if (const json& t = at(p, "tempo"); t.is_object()) {
+    std::string text = "–";
+    if (at(t, "bpm").is_number()) {
+      const double confidence =
+          at(t, "confidence").is_number() ? at(t, "confidence").get<double>() : 0.0;
+      text =
+          fmt("%.1f BPM", at(t, "bpm").get<double>()) + ", confidence " + fmt("%.2f", confidence);
+      if (confidence < herscan::kNoReliablePulse) text += " (no reliable pulse)";
+      if (at(t, "beats").is_array())
+        text += ", " + std::to_string(at(t, "beats").size()) + " beats";
+    } else if (at(at(t, "null_reasons"), "bpm").is_string()) {
+      text = "none (" + at(at(t, "null_reasons"), "bpm").get<std::string>() + ")";
+    }
+    line(out, "tempo", text);
+  }
   if (const json& k = at(p, "key"); k.is_object()) {
     std::string text = "–";
     if (at(k, "tonic").is_string()) {
       text = at(k, "tonic").get<std::string>() + " " + at(k, "mode").get<std::string>() + " (" +
-             at(k, "camelot").get<std::string>() + "), strength " + fmt("%.2f", at(k, "strength").get<double>());
+             at(k, "camelot").get<std::string>() + "), strength " +
+             fmt("%.2f", at(k, "strength").get<double>());
       const json& c = at(k, "candidates");
       if (c.is_array() && !c.empty())
-        text += ", then " + at(c[0], "tonic").get<std::string>() + " " + at(c[0], "mode").get<std::string>();
+        text += ", then " + at(c[0], "tonic").get<std::string>() + " " +
+                at(c[0], "mode").get<std::string>();
     } else if (at(at(k, "null_reasons"), "tonic").is_string()) {
       text = "none (" + at(at(k, "null_reasons"), "tonic").get<std::string>() + ")";
     }
-    if (at(k, "tuning_cents").is_number()) text += "; tuning " + fmt("%+.0f", at(k, "tuning_cents").get<double>()) + " cents";
+    if (at(k, "tuning_cents").is_number())
+      text += "; tuning " + fmt("%+.0f", at(k, "tuning_cents").get<double>()) + " cents";
     line(out, "key", text);
   }
   if (const json& s = at(p, "spectral"); s.is_object()) {

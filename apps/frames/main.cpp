@@ -42,6 +42,9 @@ constexpr SeriesInfo kSeries[] = {
     {"contrast_db", herscan::Feature::spectral, "time_s"},
     {"mfcc", herscan::Feature::mfcc, "time_s"},
     {"mel_db", herscan::Feature::mfcc, "time_s"},
+    {"chroma", herscan::Feature::chroma, "time_s"},
+    {"onset_strength", herscan::Feature::tempo, "time_s"},
+    {"tempo_bpm", herscan::Feature::tempo, "time_s"},
     {"momentary_lufs", herscan::Feature::loudness, "loudness_time_s"},
     {"short_term_lufs", herscan::Feature::loudness, "loudness_time_s"},
 };
@@ -114,13 +117,15 @@ int main(int argc, char** argv) {
   app.footer(
       "Series on the STFT axis (time_s, frame centres every 512 / 22050 s) and on the loudness\n"
       "axis (loudness_time_s, every 100 ms) cannot share CSV rows: ask for one axis at a time, or\n"
-      "use --format json. 2-D series (mfcc, contrast_db, mel_db) become columns name_0, name_1, "
+      "use --format json. 2-D series (mfcc, contrast_db, mel_db, chroma) become columns name_0, "
+      "name_1, "
       "...\n"
       "\n"
       "Examples:\n"
       "  herscan-frames track.flac > frames.csv\n"
       "  herscan-frames --series mfcc track.flac -o mfcc.csv\n"
       "  herscan-frames --series momentary_lufs,short_term_lufs track.flac\n"
+      "  herscan-frames --series onset_strength,tempo_bpm track.flac > tempo.csv\n"
       "  herscan-frames --series mel_db --format json track.flac | jq '.frames.mel_db | length'\n"
       "\n"
       "Exit status: 0 all files written, 1 some files failed, 2 usage error.");

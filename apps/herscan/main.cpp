@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json", "jsonl", "csv"}));
   app.add_option("-o,--output", output_path,
                  "Write results to FILE atomically (.json, .jsonl, .csv, .txt)");
-  std::string feature_help = "Comma-separated features to compute (default: all):";
+  std::string feature_help = "Comma-separated features to compute (default: all but beats):";
   for (const auto& name : herscan::FeatureSet::known_names()) feature_help += " " + name;
   app.add_option("--features", features, feature_help);
   app.add_flag(

@@ -22,6 +22,7 @@
 #include "herscan/resample.h"
 #include "herscan/spectral.h"
 #include "herscan/stft.h"
+#include "herscan/tempo.h"
 
 namespace herscan {
 
@@ -32,6 +33,8 @@ enum class Feature : unsigned {
   mfcc = 1u << 2,
   key = 1u << 3,
   chroma = 1u << 4,
+  tempo = 1u << 5,
+  beats = 1u << 6,  ///< beat times; implies the tempo analysis
 };
 
 /// A set of features. Parses "loudness,spectral,..." lists.
@@ -41,6 +44,8 @@ class FeatureSet {
   constexpr FeatureSet(Feature f) : bits_(unsigned(f)) {}
 
   static FeatureSet all();
+  /// Every summary block: all features but the beat list (the default; SPEC: "all summaries").
+  static FeatureSet summaries();
   /// Parses a comma-separated list of feature names. Throws Error(invalid_argument) naming an
   /// unknown entry and the valid names.
   static FeatureSet parse(std::string_view list);
@@ -58,7 +63,7 @@ class FeatureSet {
 };
 
 struct ProfileOptions {
-  FeatureSet features = FeatureSet::all();
+  FeatureSet features = FeatureSet::summaries();
   double analysis_rate_hz = 22050;  ///< mono analysis signal rate, 1000..384000
   ResampleQuality resample_quality = ResampleQuality::high;
   StftConfig stft;                  ///< its sample_rate_hz is set to analysis_rate_hz
@@ -69,6 +74,7 @@ struct ProfileOptions {
   MelConfig mel;                    ///< mel bands for MFCC and mel_db
   MfccConfig mfcc;
   KeyProfile key_profile = KeyProfile::temperley;
+  TempoConfig tempo;
   void validate() const;
 };
 
@@ -92,6 +98,8 @@ struct Profile {
   std::optional<SpectralSummary> spectral;
   std::optional<std::vector<Summary>> mfcc;  ///< mean and std of each coefficient
   std::optional<TonalResult> tonal;          ///< tuning, chroma, key (key or chroma requested)
+  std::optional<TempoResult> tempo;          ///< tempo (and beats) requested
+  bool tempo_beats = false;                  ///< beats were requested (written to JSON)
   KeyProfile key_profile = KeyProfile::temperley;
   /// Frame-level series, present with ProfileOptions::frames. 2-D series are row-major
   /// (frames × width).
@@ -101,6 +109,8 @@ struct Profile {
     std::vector<float> mfcc;              ///< frames × n_mfcc
     std::vector<float> mel_db;            ///< frames × n_mels (with frames_mel)
     std::vector<float> chroma;            ///< frames × 12 (chroma_stft)
+    std::vector<float> onset_strength;    ///< one per frame (the tempo's onset envelope)
+    std::vector<float> tempo_bpm;         ///< one per frame (the local tempo curve)
     std::size_t contrast_width = 0, mfcc_width = 0, mel_width = 0;
     std::size_t stft_frames = 0;  ///< rows of the STFT-axis series (time_s)
   };

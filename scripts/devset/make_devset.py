@@ -228,7 +228,9 @@ def make_track(index, rng):
     track *= 10 ** (-1 / 20) / max(1e-9, np.max(np.abs(track)))
     track[: int(LEAD_IN_S * RATE)] = 0
     key = f"{NAMES[tonic]} {mode}"
-    played = [round(b, 6) for b in beats if b < end_s - (4.0 if fade_out else 0)]
+    # Beats stay in the truth through the fade while its gain is at least 0.1 (-20 dB): they are
+    # still heard (and the onset envelope, a difference of logarithms, barely changes in a fade).
+    played = [round(b, 6) for b in beats if b < end_s - (0.4 if fade_out else 0)]
     truth = {
         "key": key, "key_tonic_pc": tonic, "key_mode": mode, "tuning_cents": cents,
         "progression": name, "ends_on_tonic": not fade_out,

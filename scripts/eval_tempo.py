@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Evaluates herscan's tempo and beats against a manifest with true tempi and beat times.
+
+    scripts/eval_tempo.py MANIFEST [--results RESULTS.jsonl | --herscan build/release/apps/herscan]
+                          [--method herscan|librosa] [--per-file]
+
+MANIFEST: {"files": [{"path": …, "style": …, "truth": {"tempo_bpm": … or null,
+"beats_s": [...], "metrical_ambiguity": …}}, …]}, paths relative to the manifest's folder (the
+format of ../shared/devset's and scripts/devset/'s manifests). Without --results the script runs
+herscan (--features tempo,beats). `--method librosa` scores librosa 0.11's tempo and beat_track
+instead, through herscan's exact reimplementation (bench/librosa_beats, parity-tested against
+librosa's own outputs).
+
+Prints, over the files with a constant true tempo:
+  Acc1  estimate within ±4 % of the true tempo
+  Acc2  within ±4 % of the tempo × 1, 2, 3, 1/2 or 1/3 (octave and triple errors allowed)
+  Acc1+ Acc1 where a track's annotated alternative metrical level also counts (half the tempo for
+        "half-time feel", a third for 3/4 bars)
+and over all files the beat F-measure (±70 ms, every beat, no trimming) and the median offset of
+matched beats; the F-measure again from mir_eval when python3-mir-eval is installed.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+
+def f_measure(estimated, reference, window=0.07):
+    if not estimated or not reference:
+        return 0.0, []
+    used = [False] * len(estimated)
+    hits, offsets = 0, []
+    for r in reference:
+        best, j = None, -1
+        for i, e in enumerate(estimated):
+            if used[i]:
+                continue
+            d = abs(e - r)
+            if best is None or d < best:
+                best, j = d, i
+        if best is not None and best <= window:
+            used[j] = True
+            hits += 1
+            offsets.append(estimated[j] - r)
+    if hits == 0:
+        return 0.0, []
+    precision, recall = hits / len(estimated), hits / len(reference)
+    return 2 * precision * recall / (precision + recall), offsets
+
+
+def within(estimate, truth, factor=1.0):
+    return abs(estimate - truth * factor) <= 0.04 * truth * factor
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("manifest")
+    parser.add_argument("--results")
+    parser.add_argument("--herscan", default="build/release/apps/herscan")
+    parser.add_argument("--method", choices=["herscan", "librosa"], default="herscan")
+    parser.add_argument("--per-file", action="store_true")
+    args = parser.parse_args()
+
+    manifest = json.load(open(args.manifest))
+    base = os.path.dirname(os.path.abspath(args.manifest))
+    files = manifest["files"]
+    paths = [os.path.join(base, f["path"]) for f in files]
+    if args.results:
+        records = [json.loads(line) for line in open(args.results) if line.strip()]
+    elif args.method == "librosa":
+        tool = os.path.join(os.path.dirname(args.herscan), "..", "bench", "librosa_beats")
+        out = subprocess.run([tool] + paths, check=True, capture_output=True, text=True).stdout
+        records = [json.loads(line) for line in out.splitlines()]
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "tempo.jsonl")
+            subprocess.run([args.herscan, "--features", "tempo,beats", "-q", "-o", out] + paths, check=False)
+            records = [json.loads(line) for line in open(out)]
+    by_path = {os.path.abspath(r["file"]): r for r in records}
+
+    acc1 = acc2 = acc1_alt = n_tempo = 0
+    fs, all_offsets, pairs = [], [], []
+    for f, path in zip(files, paths):
+        truth = f["truth"]
+        tempo = (by_path.get(os.path.abspath(path)) or {}).get("tempo") or {}
+        bpm = tempo.get("bpm")
+        beats = tempo.get("beats") or []
+        fm, offsets = f_measure(beats, truth["beats_s"])
+        fs.append(fm)
+        all_offsets += offsets
+        pairs.append((truth["beats_s"], beats))
+        line = f"F {fm:.2f}  offset {statistics.median(offsets) * 1000 if offsets else float('nan'):+5.1f} ms"
+        if truth.get("tempo_bpm"):
+            t = truth["tempo_bpm"]
+            n_tempo += 1
+            a1 = bpm is not None and within(bpm, t)
+            a2 = bpm is not None and any(within(bpm, t, k) for k in (1, 2, 3, 0.5, 1 / 3))
+            alt = {"4/4": 0.5, "3/4": 1 / 3}.get(truth.get("time_signature"), 0.5)
+            a1_alt = a1 or (bpm is not None and bool(truth.get("metrical_ambiguity")) and within(bpm, t, alt))
+            acc1 += a1
+            acc2 += a2
+            acc1_alt += a1_alt
+            line = f"tempo {bpm if bpm is None else round(bpm, 2)} truth {t:.2f} {'ok' if a1 else 'MISS'}  " + line
+        if args.per_file:
+            print(f"{f.get('style', ''):14s} {line}  {os.path.basename(path)}")
+    print(f"tempo: files {n_tempo}  Acc1 {acc1 / n_tempo:.3f}  Acc2 {acc2 / n_tempo:.3f}  Acc1+ {acc1_alt / n_tempo:.3f}")
+    median_offset = statistics.median(all_offsets) * 1000 if all_offsets else float("nan")
+    print(f"beats: files {len(files)}  F-measure {sum(fs) / len(fs):.3f}  median offset {median_offset:+.1f} ms")
+    try:
+        import mir_eval
+        import numpy as np
+
+        scores = [mir_eval.beat.f_measure(np.array(ref), np.array(est), 0.07) for ref, est in pairs]
+        print(f"mir_eval beat F-measure {sum(scores) / len(scores):.3f}")
+    except ImportError:
+        pass
+
+
+if __name__ == "__main__":
+    main()
