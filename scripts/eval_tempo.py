@@ -82,6 +82,7 @@ def main():
     by_path = {os.path.abspath(r["file"]): r for r in records}
 
     acc1 = acc2 = acc1_alt = n_tempo = 0
+    errors = []  # |bpm − truth| / truth, in %, where the level is right (Acc1)
     fs, all_offsets, pairs = [], [], []
     for f, path in zip(files, paths):
         truth = f["truth"]
@@ -101,12 +102,16 @@ def main():
             alt = {"4/4": 0.5, "3/4": 1 / 3}.get(truth.get("time_signature"), 0.5)
             a1_alt = a1 or (bpm is not None and bool(truth.get("metrical_ambiguity")) and within(bpm, t, alt))
             acc1 += a1
+            if a1:
+                errors.append(abs(bpm - t) / t * 100)
             acc2 += a2
             acc1_alt += a1_alt
             line = f"tempo {bpm if bpm is None else round(bpm, 2)} truth {t:.2f} {'ok' if a1 else 'MISS'}  " + line
         if args.per_file:
             print(f"{f.get('style', ''):14s} {line}  {os.path.basename(path)}")
-    print(f"tempo: files {n_tempo}  Acc1 {acc1 / n_tempo:.3f}  Acc2 {acc2 / n_tempo:.3f}  Acc1+ {acc1_alt / n_tempo:.3f}")
+    print(f"tempo: files {n_tempo}  Acc1 {acc1 / n_tempo:.3f}  Acc2 {acc2 / n_tempo:.3f}  Acc1+ {acc1_alt / n_tempo:.3f}"
+          f"  error (Acc1 hits) median {statistics.median(errors) if errors else float('nan'):.2f} %"
+          f" max {max(errors) if errors else float('nan'):.2f} %")
     median_offset = statistics.median(all_offsets) * 1000 if all_offsets else float("nan")
     print(f"beats: files {len(files)}  F-measure {sum(fs) / len(fs):.3f}  median offset {median_offset:+.1f} ms")
     try:

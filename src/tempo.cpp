@@ -323,6 +323,32 @@ std::vector<double> place_beats(std::span<const float> envelope,
   return beats;
 }
 
+// A steady beat grid measures the tempo more precisely than the tempogram's lag grid: the slope
+// of the least-squares line through the beat positions (frames against beat number), used when
+// the line fits (RMS residual at most a tenth of a period: no tempo change, no rubato), there are
+// at least 8 beats, and the slope is within 4 % of the tempogram's period.
+double steady_period(std::span<const double> beats, double period) {
+  const std::size_t n = beats.size();
+  if (n < 8) return period;
+  const double mean_i = double(n - 1) / 2;
+  double mean_b = 0;
+  for (double b : beats) mean_b += b;
+  mean_b /= double(n);
+  double sxy = 0, sxx = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    sxy += (double(i) - mean_i) * (beats[i] - mean_b);
+    sxx += (double(i) - mean_i) * (double(i) - mean_i);
+  }
+  const double slope = sxy / sxx;
+  double residual = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double e = beats[i] - (mean_b + slope * (double(i) - mean_i));
+    residual += e * e;
+  }
+  const bool fits = std::sqrt(residual / double(n)) <= 0.1 * slope;
+  return fits && std::abs(slope / period - 1) <= 0.04 ? slope : period;
+}
+
 // How clearly the periodicity function tg peaks at lag L: its height above the higher of the two
 // valleys beside it (the minima over [L/2, L] and over [L, 3L/2]), as a fraction of the room
 // above that valley. 1 for a click track; 0 where tg has no peak at L: white noise, whose
@@ -428,22 +454,23 @@ TempoResult analyze_tempo(std::span<const float> envelope, double frame_rate_hz,
   while (best_lag < hi && tg[best_lag + 1] > tg[best_lag]) ++best_lag;
   const double period = refine_lag(tg, best_lag);
   r.defined = true;
-  r.bpm = 60.0 * frame_rate_hz / period;
   r.confidence = pulse_confidence(tg, best_lag);
 
-  if (want_beats || want_curve) {
-    const auto curve = period_curve(envelope, frame_rate_hz, period, config);
-    if (want_curve) {
-      r.local_bpm.reserve(curve.size());
-      for (double p : curve) r.local_bpm.push_back(float(60.0 * frame_rate_hz / p));
-    }
-    if (want_beats) {
-      // The onset envelope peaks kOnsetLatencyFrames after a sharp onset (librosa's log-mel flux
-      // with its centring; measured on click tracks): report beats where the onsets are.
-      const auto frames = beat_dp(envelope, frame_rate_hz, r.bpm, config.tightness, false, &curve);
-      for (double beat : place_beats(envelope, frames))
-        r.beats_s.push_back(std::max(0.0, (beat - kOnsetLatencyFrames) / frame_rate_hz));
-    }
+  // The tempo curve and the beats (computed always: a steady beat grid refines the tempo).
+  const auto curve = period_curve(envelope, frame_rate_hz, period, config);
+  const auto frames = beat_dp(envelope, frame_rate_hz, 60.0 * frame_rate_hz / period,
+                              config.tightness, false, &curve);
+  const auto beats = place_beats(envelope, frames);
+  r.bpm = 60.0 * frame_rate_hz / steady_period(beats, period);
+  if (want_curve) {
+    r.local_bpm.reserve(curve.size());
+    for (double p : curve) r.local_bpm.push_back(float(60.0 * frame_rate_hz / p));
+  }
+  if (want_beats) {
+    // The onset envelope peaks kOnsetLatencyFrames after a sharp onset (librosa's log-mel flux
+    // with its centring; measured on click tracks): report beats where the onsets are.
+    for (double beat : beats)
+      r.beats_s.push_back(std::max(0.0, (beat - kOnsetLatencyFrames) / frame_rate_hz));
   }
   return r;
 }
