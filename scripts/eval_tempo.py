@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
 """Evaluates herscan's tempo and beats against a manifest with true tempi and beat times.
 
-    scripts/eval_tempo.py MANIFEST [--results RESULTS.jsonl | --herscan build/release/apps/herscan]
-                          [--method herscan|librosa] [--per-file]
+    scripts/eval_tempo.py MANIFEST... [--results RESULTS.jsonl | --herscan build/release/apps/herscan]
+                          [--method herscan|librosa|aubio] [--per-file] [--by-style]
 
 MANIFEST: {"files": [{"path": …, "style": …, "truth": {"tempo_bpm": … or null,
 "beats_s": [...], "metrical_ambiguity": …}}, …]}, paths relative to the manifest's folder (the
 format of ../shared/devset's and scripts/devset/'s manifests). Without --results the script runs
 herscan (--features tempo,beats). `--method librosa` scores librosa 0.11's tempo and beat_track
 instead, through herscan's exact reimplementation (bench/librosa_beats, parity-tested against
-librosa's own outputs).
+librosa's own outputs); `--method aubio` scores aubio's `aubio tempo` and `aubio beat` (Debian
+package aubio-tools, default settings).
 
 Prints, over the files with a constant true tempo:
   Acc1  estimate within ±4 % of the true tempo
@@ -57,19 +58,29 @@ def within(estimate, truth, factor=1.0):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("manifest")
+    parser.add_argument("manifest", nargs="+", help="one or more manifests, scored together")
     parser.add_argument("--results")
     parser.add_argument("--herscan", default="build/release/apps/herscan")
-    parser.add_argument("--method", choices=["herscan", "librosa"], default="herscan")
+    parser.add_argument("--method", choices=["herscan", "librosa", "aubio"], default="herscan")
     parser.add_argument("--per-file", action="store_true")
+    parser.add_argument("--by-style", action="store_true", help="Acc1 and F-measure per style")
     args = parser.parse_args()
 
-    manifest = json.load(open(args.manifest))
-    base = os.path.dirname(os.path.abspath(args.manifest))
-    files = manifest["files"]
-    paths = [os.path.join(base, f["path"]) for f in files]
+    files, paths = [], []
+    for name in args.manifest:
+        base = os.path.dirname(os.path.abspath(name))
+        for f in json.load(open(name))["files"]:
+            files.append(f)
+            paths.append(os.path.join(base, f["path"]))
     if args.results:
         records = [json.loads(line) for line in open(args.results) if line.strip()]
+    elif args.method == "aubio":
+        records = []
+        for path in paths:
+            tempo = subprocess.run(["aubio", "tempo", "-i", path], check=True, capture_output=True, text=True).stdout
+            beats = subprocess.run(["aubio", "beat", "-i", path], check=True, capture_output=True, text=True).stdout
+            bpm = float(tempo.split()[0]) if tempo.split() else None
+            records.append({"file": path, "tempo": {"bpm": bpm, "beats": [float(b) for b in beats.split()]}})
     elif args.method == "librosa":
         tool = os.path.join(os.path.dirname(args.herscan), "..", "bench", "librosa_beats")
         out = subprocess.run([tool] + paths, check=True, capture_output=True, text=True).stdout
@@ -84,6 +95,7 @@ def main():
     acc1 = acc2 = acc1_alt = n_tempo = 0
     errors = []  # |bpm − truth| / truth, in %, where the level is right (Acc1)
     fs, all_offsets, pairs = [], [], []
+    by_style = {}  # style → [tempo files, Acc1 hits, F-measures]
     for f, path in zip(files, paths):
         truth = f["truth"]
         tempo = (by_path.get(os.path.abspath(path)) or {}).get("tempo") or {}
@@ -91,6 +103,8 @@ def main():
         beats = tempo.get("beats") or []
         fm, offsets = f_measure(beats, truth["beats_s"])
         fs.append(fm)
+        style = by_style.setdefault(f.get("style", "?"), [0, 0, []])
+        style[2].append(fm)
         all_offsets += offsets
         pairs.append((truth["beats_s"], beats))
         line = f"F {fm:.2f}  offset {statistics.median(offsets) * 1000 if offsets else float('nan'):+5.1f} ms"
@@ -102,6 +116,8 @@ def main():
             alt = {"4/4": 0.5, "3/4": 1 / 3}.get(truth.get("time_signature"), 0.5)
             a1_alt = a1 or (bpm is not None and bool(truth.get("metrical_ambiguity")) and within(bpm, t, alt))
             acc1 += a1
+            style[0] += 1
+            style[1] += a1
             if a1:
                 errors.append(abs(bpm - t) / t * 100)
             acc2 += a2
@@ -112,6 +128,10 @@ def main():
     print(f"tempo: files {n_tempo}  Acc1 {acc1 / n_tempo:.3f}  Acc2 {acc2 / n_tempo:.3f}  Acc1+ {acc1_alt / n_tempo:.3f}"
           f"  error (Acc1 hits) median {statistics.median(errors) if errors else float('nan'):.2f} %"
           f" max {max(errors) if errors else float('nan'):.2f} %")
+    if args.by_style:
+        for name, (n, hits, style_fs) in sorted(by_style.items()):
+            acc = f"Acc1 {hits / n:.3f} ({hits}/{n})" if n else "Acc1 –"
+            print(f"  {name:14s} files {len(style_fs):3d}  {acc:18s}  F {sum(style_fs) / len(style_fs):.3f}")
     median_offset = statistics.median(all_offsets) * 1000 if all_offsets else float("nan")
     print(f"beats: files {len(files)}  F-measure {sum(fs) / len(fs):.3f}  median offset {median_offset:+.1f} ms")
     try:

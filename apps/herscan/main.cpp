@@ -38,11 +38,11 @@ int main(int argc, char** argv) {
   app.footer(
       "Examples:\n"
       "  herscan track.flac                        readable summary on a terminal\n"
-      "  herscan track.flac | jq .spectral         JSON Lines when piped\n"
+      "  herscan track.flac | jq .tempo.bpm        JSON Lines when piped\n"
       "  herscan a.flac b.mp3 -o profiles.jsonl    one line per file, written atomically\n"
       "  herscan *.wav --format csv > table.csv    one row per file\n"
       "  herscan track.flac --features loudness    compute only what is asked\n"
-
+      "  herscan track.flac --features beats       the tempo with its beat times\n"
       "\n"
       "Exit status: 0 all files analysed, 1 some files failed (each has an error record),\n"
       "2 usage error.");
