@@ -7,30 +7,20 @@
 
 #include <nlohmann/json.hpp>
 
-#include "herscan/audio_file.h"
 #include "herscan/mel.h"
-#include "herscan/resample.h"
+#include "herscan/profile.h"
 #include "herscan/stft.h"
 #include "herscan/tempo.h"
 
 int main(int argc, char** argv) {
   for (int a = 1; a < argc; ++a) {
-    herscan::AudioFileReader reader(argv[a]);
     herscan::StftConfig stft;
     herscan::MelProcessor mel(stft, {}, {},
                               herscan::MelKeep{.mel_db = false, .mfcc = false, .onset = true});
     herscan::Stft transform(stft);
     transform.add_consumer(mel);
-    herscan::Resampler resampler(
-        {reader.info().sample_rate_hz, stft.sample_rate_hz, herscan::ResampleQuality::high},
-        [&](std::span<const float> y) { transform.push(y); });
-    const int channels = reader.info().channels;
-    std::vector<float> block(8192 * std::size_t(channels)), mono(8192);
-    while (std::size_t got = reader.read(block.data(), 8192)) {
-      herscan::downmix_mean(block.data(), got, channels, mono.data());
-      resampler.push(std::span<const float>(mono.data(), got));
-    }
-    resampler.finish();
+    herscan::stream_analysis_signal(argv[a], stft.sample_rate_hz,
+                                    [&](std::span<const float> y) { transform.push(y); });
     transform.finish();
     const double frame_rate = stft.sample_rate_hz / double(stft.hop_frames);
     // beat_track: the tempo and the beats both from the median-aggregate envelope.

@@ -11,29 +11,19 @@
 
 #include <nlohmann/json.hpp>
 
-#include "herscan/audio_file.h"
 #include "herscan/mel.h"
-#include "herscan/resample.h"
+#include "herscan/profile.h"
 #include "herscan/stft.h"
 
 int main(int argc, char** argv) {
   for (int a = 1; a < argc; ++a) {
-    herscan::AudioFileReader reader(argv[a]);
     herscan::StftConfig stft;
     herscan::MelProcessor mel(stft, {}, {},
                               herscan::MelKeep{.mel_db = true, .mfcc = false, .onset = true});
     herscan::Stft transform(stft);
     transform.add_consumer(mel);
-    herscan::Resampler resampler(
-        {reader.info().sample_rate_hz, stft.sample_rate_hz, herscan::ResampleQuality::high},
-        [&](std::span<const float> y) { transform.push(y); });
-    const int channels = reader.info().channels;
-    std::vector<float> block(8192 * std::size_t(channels)), mono(8192);
-    while (std::size_t got = reader.read(block.data(), 8192)) {
-      herscan::downmix_mean(block.data(), got, channels, mono.data());
-      resampler.push(std::span<const float>(mono.data(), got));
-    }
-    resampler.finish();
+    herscan::stream_analysis_signal(argv[a], stft.sample_rate_hz,
+                                    [&](std::span<const float> y) { transform.push(y); });
     transform.finish();
     const auto& db = mel.mel_db();
     const std::size_t frames = db.size() / 128;

@@ -10,7 +10,6 @@ extension of -o. Needs python3-matplotlib (scripts/setup.sh --plots installs it)
 """
 import argparse
 import collections
-import json
 import sys
 
 try:
@@ -21,18 +20,7 @@ try:
 except ImportError:
     sys.exit("plot_collection.py: needs matplotlib (Debian: python3-matplotlib; scripts/setup.sh --plots)")
 
-PITCHES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
-
-
-def read_records(source):
-    text = (sys.stdin if source == "-" else open(source, encoding="utf-8")).read().strip()
-    if not text:
-        return []
-    try:
-        value = json.loads(text)
-        return value if isinstance(value, list) else [value]
-    except json.JSONDecodeError:
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
+from herscan_json import PITCHES, read_records
 
 
 def main():

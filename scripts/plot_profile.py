@@ -15,7 +15,6 @@ The output format follows the extension of -o (PNG, SVG, PDF). Needs python3-mat
 (scripts/setup.sh --plots installs it).
 """
 import argparse
-import json
 import sys
 
 try:
@@ -26,18 +25,7 @@ try:
 except ImportError:
     sys.exit("plot_profile.py: needs matplotlib (Debian: python3-matplotlib; scripts/setup.sh --plots)")
 
-PITCHES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
-
-
-def read_records(source):
-    text = (sys.stdin if source == "-" else open(source, encoding="utf-8")).read().strip()
-    if not text:
-        return []
-    try:
-        value = json.loads(text)
-        return value if isinstance(value, list) else [value]
-    except json.JSONDecodeError:
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
+from herscan_json import PITCHES, read_records
 
 
 def none_to_nan(values):

@@ -285,4 +285,19 @@ Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& op
   return profile;
 }
 
+void stream_analysis_signal(const std::filesystem::path& path, double rate_hz,
+                            const std::function<void(std::span<const float>)>& sink,
+                            ResampleQuality quality) {
+  AudioFileReader reader(path);
+  const int channels = reader.info().channels;
+  Resampler resampler({reader.info().sample_rate_hz, rate_hz, quality}, sink);
+  constexpr std::size_t kBlock = 8192;
+  std::vector<float> block(kBlock * std::size_t(channels)), mono(kBlock);
+  while (const std::size_t got = reader.read(block.data(), kBlock)) {
+    downmix_mean(block.data(), got, channels, mono.data());
+    resampler.push(std::span<const float>(mono.data(), got));
+  }
+  resampler.finish();
+}
+
 }  // namespace herscan

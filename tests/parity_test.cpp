@@ -70,17 +70,9 @@ struct Errors {
 
 // herscan's analysis signal of a file: decoded, downmixed, resampled to 22050 Hz.
 std::vector<float> analysis_signal(const fs::path& audio) {
-  AudioFileReader reader(audio);
   std::vector<float> mono;
-  Resampler resampler(
-      {reader.info().sample_rate_hz, 22050, ResampleQuality::high},
-      [&](std::span<const float> y) { mono.insert(mono.end(), y.begin(), y.end()); });
-  std::vector<float> block(4096 * std::size_t(reader.info().channels)), down(4096);
-  while (std::size_t got = reader.read(block.data(), 4096)) {
-    downmix_mean(block.data(), got, reader.info().channels, down.data());
-    resampler.push(std::span<const float>(down.data(), got));
-  }
-  resampler.finish();
+  stream_analysis_signal(
+      audio, 22050, [&](std::span<const float> y) { mono.insert(mono.end(), y.begin(), y.end()); });
   return mono;
 }
 

@@ -6,7 +6,11 @@ Each FILE holds a JSON object, a JSON array of records, or JSON Lines. Exit 0 wh
 validates, 1 otherwise (the first error is printed), 77 when python3-jsonschema is missing.
 """
 import json
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from herscan_json import parse_records  # noqa: E402
 
 try:
     import jsonschema
@@ -15,24 +19,13 @@ except ImportError:
     sys.exit(77)
 
 
-def records(text):
-    text = text.strip()
-    if not text:
-        return []
-    try:
-        value = json.loads(text)
-        return value if isinstance(value, list) else [value]
-    except json.JSONDecodeError:
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
 def main():
     schema = json.load(open(sys.argv[1]))
     validator = jsonschema.Draft202012Validator(schema)
     count = 0
     for path in sys.argv[2:]:
         with open(path, encoding="utf-8") as f:
-            for record in records(f.read()):
+            for record in parse_records(f.read()):
                 error = jsonschema.exceptions.best_match(validator.iter_errors(record))
                 if error is not None:
                     where = "/".join(map(str, error.absolute_path)) or "(top level)"

@@ -10,7 +10,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -125,5 +127,13 @@ double minimum_duration_s(const ProfileOptions& options);
 
 /// Analyses one file. Throws herscan::Error for input that cannot be analysed.
 Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& options = {});
+
+/// The analysis signal of a file as analyze_file() makes it (the mean of the channels, resampled
+/// to `rate_hz` with soxr at `quality`), streamed to `sink` block by block: for tools and tests
+/// that feed their own processors. Throws herscan::Error as AudioFileReader does; it does not
+/// check for NaN or Inf samples (analyze_file() does).
+void stream_analysis_signal(const std::filesystem::path& path, double rate_hz,
+                            const std::function<void(std::span<const float>)>& sink,
+                            ResampleQuality quality = ResampleQuality::high);
 
 }  // namespace herscan
