@@ -26,6 +26,8 @@ std::string_view error_code_name(ErrorCode code) noexcept {
       return "too_short";
     case ErrorCode::internal:
       return "internal";
+    case ErrorCode::crashed:
+      return "crashed";
   }
   return "internal";
 }

@@ -1,5 +1,6 @@
 // End-to-end tests of the herscan command: formats, -o, exit codes, bad input, pipes.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <cmath>
@@ -9,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_helpers.h"
 #include "herscan/version.h"
 #include "test_signals.h"
 
@@ -16,85 +18,8 @@ namespace herscan {
 namespace {
 
 using json = nlohmann::json;
+using namespace test::cli;
 using test::TempDir;
-
-struct Result {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-// Runs a bash command line; stdout and stderr go to files in `dir`.
-Result shell(const TempDir& dir, const std::string& command) {
-  const auto out = dir / "stdout.txt", err = dir / "stderr.txt";
-  const std::string line =
-      "bash -c " + quote(command) + " >" + quote(out.string()) + " 2>" + quote(err.string());
-  const int status = std::system(line.c_str());
-  Result r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = read_file(out);
-  r.err = read_file(err);
-  return r;
-}
-
-Result run(const TempDir& dir, const char* exe, const std::vector<std::string>& args) {
-  std::string command = quote(exe);
-  for (const auto& a : args) command += " " + quote(a);
-  return shell(dir, command);
-}
-
-Result herscan(const TempDir& dir, const std::vector<std::string>& args) {
-  return run(dir, HERSCAN_EXE, args);
-}
-
-Result herscan_loudness(const TempDir& dir, const std::vector<std::string>& args) {
-  return run(dir, HERSCAN_LOUDNESS_EXE, args);
-}
-
-Result herscan_frames(const TempDir& dir, const std::vector<std::string>& args) {
-  return run(dir, HERSCAN_FRAMES_EXE, args);
-}
-
-std::vector<json> json_lines(const std::string& text) {
-  std::vector<json> records;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) records.push_back(json::parse(line));
-  return records;
-}
-
-// Validates a file of herscan output against docs/profile.schema.json with python3-jsonschema.
-void expect_valid_against_schema(const std::filesystem::path& output) {
-  const std::string command = std::string(HERSCAN_PYTHON3) + " " + HERSCAN_SOURCE_DIR +
-                              "/tests/validate_json.py " + HERSCAN_SOURCE_DIR +
-                              "/docs/profile.schema.json " + quote(output.string()) + " >/dev/null";
-  const int status = std::system(command.c_str());
-  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (code == 77)
-    GTEST_SKIP() << "python3-jsonschema is not installed (scripts/setup.sh installs it)";
-  EXPECT_EQ(code, 0) << "schema validation failed for " << output;
-}
-
-std::filesystem::path write_good(const TempDir& dir, const std::string& name = "good.flac") {
-  const auto path = dir / name;
-  const auto x = test::sine(440, 0.5, 44100, 44100);
-  test::write_audio(path, test::interleave({x, x}), 2, 44100, SF_FORMAT_FLAC | SF_FORMAT_PCM_16);
-  return path;
-}
-
-const std::string kDemo = std::string(HERSCAN_SOURCE_DIR) + "/data/demo.flac";
 
 TEST(Cli, DemoTrackProfileIsValidJson) {
   TempDir dir;
@@ -140,30 +65,6 @@ TEST(Cli, TextSummaryIsReadable) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("FLAC (flac), 44100 Hz, 2 ch, 16-bit, 1.00 s"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("centroid"), std::string::npos) << r.out;
-}
-
-// Splits one CSV line (RFC 4180 quoting).
-std::vector<std::string> csv_fields(const std::string& line) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"')
-        fields.back() += '"', ++i;
-      else if (c == '"')
-        quoted = false;
-      else
-        fields.back() += c;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.emplace_back();
-    } else {
-      fields.back() += c;
-    }
-  }
-  return fields;
 }
 
 TEST(Cli, CsvHasOneRowPerFileAndStableColumns) {
@@ -228,16 +129,17 @@ TEST(Cli, BadInputsGetErrorRecordsAndTheRestIsAnalysed) {
   auto nan_signal = test::sine(440, 0.5, 44100, 44100);
   nan_signal[1000] = NAN;
   test::write_audio(dir / "nan.wav", nan_signal, 1, 44100, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
-  std::filesystem::create_directory(dir / "folder");
+  ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0644), 0);  // opened for reading it would block
 
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"empty.flac", "empty_file"},       {"text.flac", "not_audio"},
       {"truncated.flac", "truncated"},    {"10ms.wav", "too_short"},
-      {"nan.wav", "non_finite"},          {"folder", "not_a_file"},
+      {"nan.wav", "non_finite"},          {"fifo", "not_a_file"},
       {"does-not-exist.mp3", "not_found"}};
   std::vector<std::string> args = {good.string()};
   for (const auto& [name, code] : cases) args.push_back((dir / name).string());
   args.push_back(good.string());
+  args.push_back("-q");  // stderr: the error lines only, no summary
   const Result r = herscan(dir, args);
   EXPECT_EQ(r.exit_code, 1);
   const auto records = json_lines(r.out);

@@ -1,9 +1,11 @@
 #include "common/output.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -73,6 +75,126 @@ void AtomicFileSink::commit() {
     throw std::runtime_error(path_.string() +
                              ": cannot rename into place: " + std::strerror(errno));
   committed_ = true;
+}
+
+namespace {
+
+double monotonic_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::string errno_text() {
+  return std::strerror(errno);
+}
+
+// All of file descriptor `fd` from its start.
+std::string read_all(int fd) {
+  std::string text;
+  char buffer[65536];
+  ::lseek(fd, 0, SEEK_SET);
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::runtime_error("read failed: " + errno_text());
+    if (n == 0) return text;
+    text.append(buffer, std::size_t(n));
+  }
+}
+
+}  // namespace
+
+ResumableFileSink::ResumableFileSink(const std::filesystem::path& path, bool resume)
+    : Sink(nullptr), path_(path), partial_(path) {
+  partial_ += ".partial";
+  const int fd = ::open(partial_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error(partial_.string() + ": cannot open: " + errno_text());
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    throw std::runtime_error(partial_.string() + ": another herscan is writing it");
+  }
+  try {
+    std::string text = read_all(fd);
+    replaced_partial_ = !text.empty();
+    if (resume && text.empty()) {
+      // No partial file: continue a finished output (new files were added since, say).
+      const int done = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+      if (done >= 0) {
+        text = read_all(done);
+        ::close(done);
+      }
+    }
+    std::size_t keep = 0;  // bytes of complete, parseable lines
+    if (resume) {
+      for (std::size_t start = 0; start < text.size();) {
+        const std::size_t end = text.find('\n', start);
+        if (end == std::string::npos) break;  // a last line cut short
+        try {
+          records_.push_back(json::parse(text.begin() + std::ptrdiff_t(start),
+                                         text.begin() + std::ptrdiff_t(end)));
+        } catch (const json::exception&) {
+          break;  // garbage where a crash cut the file: everything from here is rewritten
+        }
+        start = keep = end + 1;
+      }
+    }
+    if (::ftruncate(fd, 0) != 0 || ::lseek(fd, 0, SEEK_SET) != 0 ||
+        (keep > 0 && ::write(fd, text.data(), keep) != ssize_t(keep)))
+      throw std::runtime_error("write failed: " + errno_text());
+  } catch (const std::runtime_error& e) {
+    ::close(fd);
+    throw std::runtime_error(partial_.string() + ": " + e.what());
+  }
+  file_ = ::fdopen(fd, "w");
+  if (!file_) {
+    ::close(fd);
+    throw std::runtime_error(partial_.string() + ": cannot open: " + errno_text());
+  }
+  last_sync_s_ = monotonic_s();
+}
+
+ResumableFileSink::~ResumableFileSink() {
+  if (file_) std::fclose(file_);  // an abandoned run keeps its partial file for --resume
+}
+
+void ResumableFileSink::flush() {
+  if (!ok_ || !file_) return;
+  if (std::fflush(file_) != 0) {
+    ok_ = false;
+    return;
+  }
+  const double now = monotonic_s();
+  if (now - last_sync_s_ >= 1.0) {
+    ::fsync(::fileno(file_));
+    last_sync_s_ = now;
+  }
+}
+
+void ResumableFileSink::keep() {
+  if (!file_) return;
+  std::fflush(file_);
+  ::fsync(::fileno(file_));
+  std::fclose(file_);
+  file_ = nullptr;
+}
+
+void ResumableFileSink::commit() {
+  const bool flushed = std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
+  const int err = errno;
+  if (!ok_ || !flushed) {
+    std::fclose(file_);
+    file_ = nullptr;
+    throw std::runtime_error(partial_.string() +
+                             ": write failed: " + std::strerror(ok_ ? err : EIO));
+  }
+  // Renamed while still locked, so that no second run can start on the partial in between.
+  if (std::rename(partial_.c_str(), path_.c_str()) != 0) {
+    const std::string why = errno_text();
+    std::fclose(file_);
+    file_ = nullptr;
+    throw std::runtime_error(path_.string() + ": cannot rename into place: " + why);
+  }
+  std::fclose(file_);
+  file_ = nullptr;
 }
 
 namespace {
@@ -272,14 +394,30 @@ std::unique_ptr<Output> Output::open(const Options& options) {
   }
   out->format_ = format;
   out->sink_ = &out->stdout_sink_;
+  if (options.resume && (options.output_path.empty() || format != OutputFormat::jsonl)) {
+    std::fprintf(stderr, "%s: --resume continues a JSON Lines output file: give -o FILE.jsonl\n",
+                 tool);
+    return nullptr;
+  }
   if (!options.output_path.empty()) {
     try {
-      out->file_sink_ = std::make_unique<AtomicFileSink>(options.output_path);
+      if (format == OutputFormat::jsonl) {
+        out->resumable_sink_ =
+            std::make_unique<ResumableFileSink>(options.output_path, options.resume);
+        out->sink_ = out->resumable_sink_.get();
+        if (out->resumable_sink_->replaced_partial() && !options.resume)
+          std::fprintf(
+              stderr,
+              "%s: starting over: %s from an interrupted run is replaced (--resume continues it)\n",
+              tool, out->resumable_sink_->partial_path().c_str());
+      } else {
+        out->file_sink_ = std::make_unique<AtomicFileSink>(options.output_path);
+        out->sink_ = out->file_sink_.get();
+      }
     } catch (const std::exception& e) {
       std::fprintf(stderr, "%s: %s\n", tool, e.what());
       return nullptr;
     }
-    out->sink_ = out->file_sink_.get();
   }
   WriterOptions wo;
   wo.single_object = options.single_object && options.output_path.empty();
@@ -303,9 +441,10 @@ bool Output::close() {
   writer_->close();
   sink_->flush();
   if (sink_->broken_pipe()) return true;  // the reader left: nothing to report
-  if (file_sink_) {
+  if (file_sink_ || resumable_sink_) {
     try {
-      file_sink_->commit();
+      if (file_sink_) file_sink_->commit();
+      if (resumable_sink_) resumable_sink_->commit();
     } catch (const std::exception& e) {
       std::fprintf(stderr, "%s: %s\n", options_.tool.c_str(), e.what());
       return false;
@@ -315,6 +454,22 @@ bool Output::close() {
     return false;
   }
   return true;
+}
+
+void Output::interrupt() {
+  if (resumable_sink_) {
+    resumable_sink_->keep();
+  } else if (file_sink_) {
+    file_sink_.reset();  // removes the temporary file: the target is left as it was
+  } else {
+    writer_->close();
+    sink_->flush();
+  }
+}
+
+const std::vector<json>& Output::resumed() const {
+  static const std::vector<json> none;
+  return resumable_sink_ ? resumable_sink_->records() : none;
 }
 
 }  // namespace herscan::app

@@ -58,6 +58,33 @@ class AtomicFileSink : public Sink {
   bool committed_ = false;
 };
 
+/// JSON Lines into `path`, resumable (docs/scaling.md): records go to `path.partial`, locked
+/// against a second writer, each flushed as it is written and fsynced at most once a second;
+/// commit() fsyncs it and renames it over `path`. With `resume`, an existing `path.partial` (or,
+/// without one, a finished `path`) is continued: its complete lines that parse as JSON are the
+/// records already written (records()), and anything after the last of them (a line cut short
+/// by a crash or a power loss) is cut off. Without `resume` the partial file starts empty.
+class ResumableFileSink : public Sink {
+ public:
+  ResumableFileSink(const std::filesystem::path& path, bool resume);  // throws std::runtime_error
+  ~ResumableFileSink() override;
+  const std::vector<nlohmann::ordered_json>& records() const noexcept { return records_; }
+  /// A partial file of an earlier run was found and, without `resume`, emptied.
+  bool replaced_partial() const noexcept { return replaced_partial_; }
+  const std::filesystem::path& partial_path() const noexcept { return partial_; }
+  void flush() override;
+  /// fsyncs and renames into place; throws std::runtime_error on failure.
+  void commit();
+  /// For an interruption: flushes and fsyncs what is written, closes, leaves the partial file.
+  void keep();
+
+ private:
+  std::filesystem::path path_, partial_;
+  std::vector<nlohmann::ordered_json> records_;
+  bool replaced_partial_ = false;
+  double last_sync_s_ = 0;
+};
+
 /// Writes records (profiles and error records) in one format.
 class RecordWriter {
  public:
@@ -108,6 +135,7 @@ class Output {
     nlohmann::ordered_json skeleton;  ///< for CSV columns
     TextRenderer text = nullptr;      ///< for the text format
     std::string text_header;          ///< printed once before the first text record
+    bool resume = false;              ///< --resume: continue -o FILE.jsonl (ResumableFileSink)
   };
 
   /// Returns null after printing a one-line error (a usage error: exit 2).
@@ -119,6 +147,12 @@ class Output {
   /// Finishes the output (closing bracket, rename into place). Returns false on failure
   /// (already reported on stderr).
   bool close();
+  /// For an interruption (SIGINT): keeps what is written consistent. A resumable file keeps its
+  /// partial file for --resume; another output file is removed (it never replaces the target);
+  /// stdout gets the JSON array's closing bracket.
+  void interrupt();
+  /// With --resume: the records an earlier run already wrote (empty otherwise).
+  const std::vector<nlohmann::ordered_json>& resumed() const;
   OutputFormat format() const noexcept { return format_; }
   bool broken_pipe() const noexcept { return sink_->broken_pipe(); }
 
@@ -128,6 +162,7 @@ class Output {
   OutputFormat format_ = OutputFormat::jsonl;
   StdoutSink stdout_sink_;
   std::unique_ptr<AtomicFileSink> file_sink_;
+  std::unique_ptr<ResumableFileSink> resumable_sink_;
   Sink* sink_ = nullptr;
   std::unique_ptr<RecordWriter> writer_;
 };

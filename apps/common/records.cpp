@@ -1,6 +1,10 @@
 #include "common/records.h"
 
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include "herscan/error.h"
 #include "herscan/json.h"
@@ -16,13 +20,23 @@ std::string strip_path(const std::string& message, const std::string& path) {
   return message.starts_with(prefix) ? message.substr(prefix.size()) : message;
 }
 
+// Fault injection for the batch tests (docs/scaling.md): with HERSCAN_TEST_CRASH=TEXT the
+// analysis of a path containing TEXT dies on SIGSEGV (a stand-in for a decoder crash); with
+// HERSCAN_TEST_DELAY_MS=N every analysis first sleeps N ms (so that a test can interrupt a run).
+void test_hooks(const std::string& path) {
+  static const char* crash = std::getenv("HERSCAN_TEST_CRASH");
+  static const char* delay = std::getenv("HERSCAN_TEST_DELAY_MS");
+  if (delay) std::this_thread::sleep_for(std::chrono::milliseconds(std::atoi(delay)));
+  if (crash && *crash && path.find(crash) != std::string::npos) std::raise(SIGSEGV);
+}
+
 }  // namespace
 
 nlohmann::ordered_json analyze_record(const std::string& path, const ProfileOptions& options) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
-    return error_record(path, ErrorCode::not_a_file,
-                        "is a directory (folder analysis is not supported yet: pass the files)");
+    return error_record(path, ErrorCode::not_a_file, "is a directory (only herscan walks folders)");
+  test_hooks(path);
   try {
     last = analyze_file(path, options);
     return to_json(last);

@@ -24,6 +24,7 @@ enum class ErrorCode {
   non_finite,        // a NaN or infinite sample
   too_short,         // shorter than one analysis frame
   internal,          // a bug in herscan or a library it uses
+  crashed,           // the analysis process died on this file (herscan --isolate, docs/scaling.md)
 };
 
 /// Stable snake_case name of a code, as written in JSON error records ("not_audio", ...).
