@@ -1,5 +1,6 @@
 // herscan — profile audio files: format, spectral shape (and, as they land, loudness, tempo,
 // key) as JSON Lines, JSON, CSV or a readable summary. docs/cli.md is the manual.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -51,7 +52,12 @@ std::string self_executable() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::signal(SIGPIPE, SIG_IGN);  // a closed pipe becomes EPIPE on write: we stop quietly
+  std::signal(SIGPIPE, SIG_IGN);
+  // Each file's analysis allocates and frees tens of MB. By default glibc serves such blocks
+  // with mmap and returns them at once, and with -j N the threads' page faults then queue on the
+  // process's one memory-map lock; keeping freed memory in the heap lets the next file reuse it.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);  // a closed pipe becomes EPIPE on write: we stop quietly
 
   CLI::App app{"herscan " HERSCAN_VERSION_STRING
                " — profile audio files and folders: format, loudness, tempo, key, spectral\n"
