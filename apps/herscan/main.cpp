@@ -202,6 +202,7 @@ int main(int argc, char** argv) {
   }
   struct sigaction sa {};
   sa.sa_handler = on_signal;
+  sa.sa_flags = SA_RESTART;  // writes in progress complete; the main loop notices the flag
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
