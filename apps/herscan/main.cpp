@@ -52,12 +52,12 @@ std::string self_executable() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGPIPE, SIG_IGN);  // a closed pipe becomes EPIPE on write: we stop quietly
   // Each file's analysis allocates and frees tens of MB. By default glibc serves such blocks
   // with mmap and returns them at once, and with -j N the threads' page faults then queue on the
   // process's one memory-map lock; keeping freed memory in the heap lets the next file reuse it.
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);  // a closed pipe becomes EPIPE on write: we stop quietly
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
 
   CLI::App app{"herscan " HERSCAN_VERSION_STRING
                " — profile audio files and folders: format, loudness, tempo, key, spectral\n"
