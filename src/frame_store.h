@@ -17,8 +17,10 @@ namespace herscan::detail {
 
 class FrameStore {
  public:
-  /// `width` floats per row; at most `memory_budget_bytes` in memory before spilling.
-  explicit FrameStore(std::size_t width, std::size_t memory_budget_bytes = std::size_t(16) << 20)
+  /// `width` floats per row; at most `memory_budget_bytes` in memory before spilling. The default
+  /// 4 MB holds 4 minutes of 128 mel bands; a file's several stores stay well under the 100 MB
+  /// that a 3-hour track may use (docs/performance.md).
+  explicit FrameStore(std::size_t width, std::size_t memory_budget_bytes = std::size_t(4) << 20)
       : width_(width),
         budget_rows_(std::max<std::size_t>(1, memory_budget_bytes / (width * sizeof(float)))) {}
   ~FrameStore() {
@@ -32,6 +34,9 @@ class FrameStore {
 
   void append(std::span<const float> row) {
     if (memory_.size() / width_ >= budget_rows_) flush_to_disk();
+    if (memory_.capacity() == 0) memory_.reserve(std::min(budget_rows_, std::size_t(64)) * width_);
+    if (memory_.size() + width_ > memory_.capacity())  // grow in place of doubling past the budget
+      memory_.reserve(std::min(budget_rows_ * width_, 2 * memory_.capacity()));
     memory_.insert(memory_.end(), row.begin(), row.end());
     ++rows_;
   }

@@ -381,8 +381,21 @@ std::vector<double> period_curve(std::span<const float> envelope, double frame_r
     log_lag[j] = std::log(double(first + j));
     pull[j] = -2.0 * std::pow(log_lag[j] - std::log(global_period), 2);
   }
-  std::vector<double> delta(S), next(S);
-  std::vector<std::uint16_t> back(n * S);  // S < 2^16: lags of at most 16 s
+  std::vector<double> delta(S), next(S), transition(S * S);
+  for (std::size_t j = 0; j < S; ++j)
+    for (std::size_t i = 0; i < S; ++i)
+      transition[j * S + i] = -config.curve_smoothness * std::pow(log_lag[j] - log_lag[i], 2);
+  // One back-pointer per frame and state: a byte while there are at most 256 states (lags of
+  // up to ~2.5 s at the default frame rate), the frame-level array that grows with the track.
+  std::vector<std::uint8_t> back8(S <= 256 ? n * S : 0);
+  std::vector<std::uint16_t> back16(S <= 256 ? 0 : n * S);
+  auto set_back = [&](std::size_t k, std::size_t v) {
+    if (S <= 256)
+      back8[k] = std::uint8_t(v);
+    else
+      back16[k] = std::uint16_t(v);
+  };
+  auto get_back = [&](std::size_t k) -> std::size_t { return S <= 256 ? back8[k] : back16[k]; };
   for_each_tempogram_column(envelope, win, [&](std::size_t t, std::span<const double> column) {
     for (std::size_t j = 0; j < S; ++j) {
       const double emission = std::log(1e-3 + std::max(0.0, column[first + j]));
@@ -392,21 +405,22 @@ std::vector<double> period_curve(std::span<const float> envelope, double frame_r
       }
       double best = -std::numeric_limits<double>::infinity();
       std::size_t arg = 0;
+      const double* row = transition.data() + j * S;
       for (std::size_t i = 0; i < S; ++i) {
-        const double v = delta[i] - config.curve_smoothness * std::pow(log_lag[j] - log_lag[i], 2);
+        const double v = delta[i] + row[i];
         if (v > best) {
           best = v;
           arg = i;
         }
       }
       next[j] = best + emission;
-      back[t * S + j] = std::uint16_t(arg);
+      set_back(t * S + j, arg);
     }
     delta.swap(next);
   });
-  std::vector<std::size_t> path(n);
-  path[n - 1] = std::size_t(std::max_element(delta.begin(), delta.end()) - delta.begin());
-  for (std::size_t t = n - 1; t > 0; --t) path[t - 1] = back[t * S + path[t]];
+  std::vector<std::uint16_t> path(n);  // S < 2^16: lags of at most 16 s
+  path[n - 1] = std::uint16_t(std::max_element(delta.begin(), delta.end()) - delta.begin());
+  for (std::size_t t = n - 1; t > 0; --t) path[t - 1] = std::uint16_t(get_back(t * S + path[t]));
   // Refine along the path: one more pass over the tempogram columns.
   std::vector<double> curve(n);
   for_each_tempogram_column(envelope, win, [&](std::size_t t, std::span<const double> column) {
