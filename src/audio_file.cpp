@@ -245,17 +245,21 @@ AudioFileReader::AudioFileReader(const std::filesystem::path& path)
   if (!std::filesystem::is_regular_file(status))
     fail(ErrorCode::not_a_file, path, "not a regular file");
 
-  // The descriptor stays ours (close_desc = false) so that it is closed exactly once, by Impl,
-  // whether libsndfile accepts the file or not.
   impl_->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (impl_->fd < 0) fail(ErrorCode::unreadable, path, std::strerror(errno));
   struct stat st {};
   if (::fstat(impl_->fd, &st) != 0) fail(ErrorCode::unreadable, path, std::strerror(errno));
   if (st.st_size == 0) fail(ErrorCode::empty_file, path, "empty file (0 bytes)");
 
+  // The descriptor passes to libsndfile here, and it closes it exactly once: in sf_close, or at
+  // once when it refuses the file, even if asked not to (close_desc only takes effect on
+  // success). Closing it again ourselves would close whatever descriptor another thread opened
+  // in the meantime under the same number.
   SF_INFO sfinfo{};
-  impl_->file = sf_open_fd(impl_->fd, SFM_READ, &sfinfo, /*close_desc=*/SF_FALSE);
+  impl_->file = sf_open_fd(std::exchange(impl_->fd, -1), SFM_READ, &sfinfo, /*close_desc=*/SF_TRUE);
   if (!impl_->file) {
+    // sf_strerror(nullptr) is libsndfile's last global error: with threads opening files at
+    // once it may name another file's failure, never a wrong verdict on this one.
     fail(ErrorCode::not_audio, path,
          std::string("not a readable audio file (libsndfile: ") + sf_strerror(nullptr) + ")");
   }

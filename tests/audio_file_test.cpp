@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include "herscan/error.h"
 #include "herscan/fft.h"
@@ -179,6 +182,38 @@ TEST(AudioFileReaderErrors, NotAudioMessageCarriesLibsndfileReason) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("libsndfile:"), std::string::npos) << e.what();
   }
+}
+
+// libsndfile closes the descriptor of a file it refuses; closing it once more ourselves used to
+// close, at random, a file another thread had just opened under the same number (a batch run
+// then reported a good file as not audio). Threads refusing files and threads reading good ones
+// at once must not disturb each other.
+TEST(AudioFileReaderErrors, RefusedFilesDoNotDisturbFilesOpenInOtherThreads) {
+  TempDir dir;
+  std::ofstream(dir / "bad.wav") << "RIFF but not really\n";
+  const auto tone = test::sine(440, 0.5, 22050, 2205);
+  test::write_audio(dir / "good.wav", tone, 1, 22050, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 300; ++i) {
+        try {
+          if (t % 2 == 0) {
+            AudioFileReader reader(dir / "bad.wav");
+            ++wrong;  // a refused file must stay refused
+          } else {
+            AudioFileReader reader(dir / "good.wav");
+            if (read_all(reader).size() != tone.size()) ++wrong;
+          }
+        } catch (const Error& e) {
+          if (t % 2 == 1 || e.code() != ErrorCode::not_audio) ++wrong;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST(AudioFileReaderErrors, TruncatedFlacIsReportedWhileReading) {
