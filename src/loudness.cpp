@@ -8,6 +8,7 @@
 
 #include "herscan/error.h"
 #include "k_weighting.h"
+#include "simd/kernels.h"
 
 namespace herscan {
 
@@ -219,29 +220,18 @@ class TruePeak {
   double peak() const { return peak_; }
 
  private:
-  // Outputs y_p[i] = Σ_j h_p[j] · buf[keep + i − j], computed output-block-wise so the inner
-  // loop over outputs has no dependency between iterations (it vectorises).
+  // The largest |y_p[i]| = |Σ_j h_p[j] · buf[keep + i − j]| over the phases p (SIMD kernel).
   void interpolate(const std::vector<float>& buf, std::size_t frames) {
-    const std::size_t keep = kTapsPerPhase - 1;
-    acc_.resize(frames);
-    for (const auto& taps : phases_) {
-      std::fill(acc_.begin(), acc_.end(), 0.0f);
-      for (std::size_t j = 0; j < kTapsPerPhase; ++j) {
-        const float hj = taps[j];
-        const float* src = buf.data() + keep - j;
-        float* dst = acc_.data();
-        for (std::size_t i = 0; i < frames; ++i) dst[i] += hj * src[i];
-      }
-      float m = 0;
-      for (std::size_t i = 0; i < frames; ++i) m = std::max(m, std::abs(acc_[i]));
-      peak_ = std::max(peak_, double(m));
-    }
+    const auto& k = simd::kernels();
+    for (const auto& taps : phases_)
+      peak_ =
+          std::max(peak_, double(k.fir_max_abs(buf.data(), frames, taps.data(), kTapsPerPhase)));
   }
 
   int channels_, factor_;
   std::vector<std::vector<float>> phases_;
   std::vector<std::vector<float>> history_;
-  std::vector<float> work_, acc_;
+  std::vector<float> work_;
   double gain_bound_ = 0;
   double peak_ = 0;
 };

@@ -9,6 +9,7 @@
 #include "frame_store.h"
 #include "herscan/error.h"
 #include "herscan/mel.h"
+#include "simd/kernels.h"
 
 namespace herscan {
 
@@ -86,19 +87,16 @@ void SpectralProcessor::consume(const StftFrame& frame) {
 
   // Centroid and bandwidth on |X| normalised to unit sum. librosa.util.normalize leaves a
   // column whose sum is below float32's smallest normal untouched, so silence gives 0.
-  double sum = 0, weighted = 0;
-  for (std::size_t k = 0; k < bins; ++k) {
-    sum += S[k];
-    weighted += freqs_hz_[k] * S[k];
-  }
+  // One pass of sums (SIMD kernel): magnitude, frequency-weighted magnitude, log power, power,
+  // squared magnitude.
+  const auto& kernels = simd::kernels();
+  const simd::SpectrumSums sums =
+      kernels.spectrum_sums(S.data(), frame.power.data(), freqs_hz_.data(), bins);
+  const double sum = sums.magnitude;
   const double norm = sum < double(std::numeric_limits<float>::min()) ? 1.0 : sum;
-  out.centroid_hz = weighted / norm;
-  double spread = 0;
-  for (std::size_t k = 0; k < bins; ++k) {
-    const double d = freqs_hz_[k] - out.centroid_hz;
-    spread += S[k] * d * d;
-  }
-  out.bandwidth_hz = std::sqrt(spread / norm);
+  out.centroid_hz = sums.weighted / norm;
+  out.bandwidth_hz =
+      std::sqrt(kernels.spread(S.data(), freqs_hz_.data(), out.centroid_hz, bins) / norm);
 
   // Roll-off: librosa accumulates in float32 (numpy cumsum of a float32 array) and compares
   // with fraction × total in float32; doing the same keeps the chosen bin identical.
@@ -115,34 +113,22 @@ void SpectralProcessor::consume(const StftFrame& frame) {
     }
   }
 
-  // Flatness on the power spectrum floored at amin = 1e-10.
-  double log_sum = 0, power_sum = 0;
-  for (std::size_t k = 0; k < bins; ++k) {
-    const double p = std::max(double(frame.power[k]), 1e-10);
-    log_sum += std::log(p);
-    power_sum += p;
-  }
-  out.flatness = std::exp(log_sum / double(bins)) / (power_sum / double(bins));
+  // Flatness on the power spectrum floored at amin = 1e-10 (logarithms in float, as librosa's
+  // float32 arrays; simd::fast_log).
+  out.flatness = std::exp(sums.log_power / double(bins)) / (sums.power / double(bins));
 
   // Flux between unit-L2-norm magnitude spectra (level independent; silence is the zero vector).
-  double l2 = 0;
-  for (std::size_t k = 0; k < bins; ++k) l2 += double(S[k]) * S[k];
+  const double l2 = sums.magnitude_squared;
   const double inv_l2 = l2 > 0 ? 1.0 / std::sqrt(l2) : 0.0;
-  double flux2 = 0;
-  for (std::size_t k = 0; k < bins; ++k) {
-    current_normalised_[k] = float(S[k] * inv_l2);
-    const double d = double(current_normalised_[k]) - previous_normalised_[k];
-    flux2 += d * d;
-  }
+  const double flux2 = kernels.scaled_diff_squared(S.data(), inv_l2, previous_normalised_.data(),
+                                                   current_normalised_.data(), bins);
   out.flux = have_previous_ ? std::sqrt(flux2) : 0.0;
   previous_normalised_.swap(current_normalised_);
   have_previous_ = true;
 
   // Time domain, on the unwindowed frame of n_fft samples.
   const std::span<const float> x = frame.samples;
-  double energy = 0;
-  for (float v : x) energy += double(v) * v;
-  out.rms = std::sqrt(energy / double(x.size()));
+  out.rms = std::sqrt(kernels.sum_squares(x.data(), x.size()) / double(x.size()));
   // Zero crossings as librosa.feature.zero_crossing_rate: |x| ≤ 1e-10 counts as 0 (positive),
   // the frame is edge-padded (padding repeats the end sample, adding no crossing), and the
   // count is divided by the frame length.
@@ -165,11 +151,13 @@ void SpectralProcessor::consume(const StftFrame& frame) {
     sort_buffer_.assign(S.begin() + std::ptrdiff_t(band.first),
                         S.begin() + std::ptrdiff_t(band.first + band.count));
     const auto q = std::ptrdiff_t(band.quantile);
-    std::partial_sort(sort_buffer_.begin(), sort_buffer_.begin() + q, sort_buffer_.end());
+    // Selection, not sorting: the q smallest (then largest) values in any order; their sum in
+    // double does not depend on the order.
+    std::nth_element(sort_buffer_.begin(), sort_buffer_.begin() + (q - 1), sort_buffer_.end());
     double valley = 0;
     for (std::ptrdiff_t i = 0; i < q; ++i) valley += sort_buffer_[std::size_t(i)];
-    std::partial_sort(sort_buffer_.begin(), sort_buffer_.begin() + q, sort_buffer_.end(),
-                      std::greater<float>());
+    std::nth_element(sort_buffer_.begin(), sort_buffer_.begin() + (q - 1), sort_buffer_.end(),
+                     std::greater<float>());
     double peak = 0;
     for (std::ptrdiff_t i = 0; i < q; ++i) peak += sort_buffer_[std::size_t(i)];
     peaks_valleys_[2 * b] = power_to_db(float(peak / double(q)));

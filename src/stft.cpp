@@ -7,6 +7,7 @@
 
 #include "herscan/error.h"
 #include "herscan/fft.h"
+#include "simd/kernels.h"
 
 namespace herscan {
 
@@ -76,19 +77,13 @@ struct Stft::Impl {
     const std::size_t n = config.n_fft;
     const float* src = buf.data() + head;
     std::copy(src, src + n, frame.begin());
-    double* in = fft.input();
-    for (std::size_t i = 0; i < n; ++i) in[i] = double(src[i]) * window[i];
+    const auto& k = simd::kernels();
+    k.window(src, window.data(), fft.input(), n);
     fft.execute();
-    const std::complex<double>* X = fft.output();
-    const std::size_t bins = n / 2 + 1;
-    for (std::size_t k = 0; k < bins; ++k) {
-      spectrum[k] = std::complex<float>(X[k]);
-      const float re = spectrum[k].real(), im = spectrum[k].imag();
-      power[k] = re * re + im * im;
-      // numpy's |complex64| (hypotf); in double, re² + im² cannot overflow, so a plain square root
-      // gives the same float at a fraction of hypot's cost.
-      magnitude[k] = float(std::sqrt(double(re) * re + double(im) * im));
-    }
+    // The float spectrum, its power, and numpy's |complex64| (hypotf; in double, re² + im²
+    // cannot overflow, so a plain square root gives the same float at a fraction of the cost).
+    k.power_magnitude(reinterpret_cast<const double*>(fft.output()), n / 2 + 1,
+                      reinterpret_cast<float*>(spectrum.data()), power.data(), magnitude.data());
     // Real signal occupies padded indices [n/2, n/2 + pushed); this frame starts at t·hop.
     const std::int64_t start = emitted * std::int64_t(config.hop_frames);
     const std::int64_t half = std::int64_t(n / 2);

@@ -1,0 +1,53 @@
+// The hot loops of the analysis, one table of functions per SIMD target (herscan/simd.h).
+// Internal to the library. Every kernel has the same contract on every target; the scalar
+// target is the reference (tests/simd_test.cpp compares the others with it).
+#pragma once
+
+#include <cstddef>
+
+namespace herscan::simd {
+
+/// Sums over one frame's spectrum (spectral features), accumulated in double.
+struct SpectrumSums {
+  double magnitude = 0;          ///< Σ S[k]
+  double weighted = 0;           ///< Σ f[k]·S[k]
+  double log_power = 0;          ///< Σ ln(max(P[k], 1e-10))
+  double power = 0;              ///< Σ max(P[k], 1e-10)
+  double magnitude_squared = 0;  ///< Σ S[k]²
+};
+
+struct Kernels {
+  /// max |y[i]| over i < n of the FIR y[i] = Σ_{j<taps} h[j]·x[i + taps − 1 − j] (x holds
+  /// n + taps − 1 samples). The true-peak interpolator's phases.
+  float (*fir_max_abs)(const float* x, std::size_t n, const float* h, std::size_t taps);
+  /// max |x[i]|.
+  float (*max_abs)(const float* x, std::size_t n);
+  /// out[i] = double(x[i]) · w[i].
+  void (*window)(const float* x, const double* w, double* out, std::size_t n);
+  /// From a double-precision complex spectrum X (re, im interleaved, `bins` values): the float
+  /// spectrum (interleaved), power re² + im² of the float values, and magnitude
+  /// float(sqrt(re² + im²)) computed in double (numpy's |complex64|).
+  void (*power_magnitude)(const double* X, std::size_t bins, float* spectrum, float* power,
+                          float* magnitude);
+  /// The spectral sums of one frame (magnitude S, power P, bin frequencies f).
+  SpectrumSums (*spectrum_sums)(const float* S, const float* P, const double* f, std::size_t n);
+  /// Σ S[k]·(f[k] − centre)².
+  double (*spread)(const float* S, const double* f, double centre, std::size_t n);
+  /// Σ w[k]·x[k], accumulated in double.
+  double (*dot)(const float* w, const float* x, std::size_t n);
+  /// Σ (a[k]·scale − b[k])², with out[k] = a[k]·scale (as float) written on the way.
+  double (*scaled_diff_squared)(const float* a, double scale, const float* b, float* out,
+                                std::size_t n);
+  /// Σ x[k]² in double.
+  double (*sum_squares)(const float* x, std::size_t n);
+};
+
+/// The table of the active target.
+const Kernels& kernels();
+
+/// ln(x) for normal positive floats, branch-free (vectorises): Cephes' logf polynomial,
+/// relative error below 2e-7. Shared by every target so that they differ only in summation
+/// order.
+float fast_log(float x) noexcept;
+
+}  // namespace herscan::simd

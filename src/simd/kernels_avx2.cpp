@@ -1,0 +1,5 @@
+// The kernels for the avx2 target: compiled with this target's flags and -fopenmp-simd
+// (src/CMakeLists.txt).
+#define HERSCAN_SIMD_NS avx2
+#define HERSCAN_SIMD(clauses) HERSCAN_PRAGMA(omp simd clauses)
+#include "simd/kernels_impl.inc"
