@@ -1,0 +1,82 @@
+// Google Benchmark of the SIMD kernels (src/simd/kernels.h), one run per kernel and target this
+// CPU supports, at the sizes the analysis uses: 1025 bins (n_fft 2048), 2048-sample frames, and
+// the true-peak interpolator's 12-tap phases over 4800-sample blocks. Not in CI; the figures go
+// to docs/performance.md.
+//   build/release/bench/kernels --benchmark_min_time=0.2
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "herscan/simd.h"
+#include "simd/kernels.h"
+
+namespace {
+
+using herscan::SimdTarget;
+namespace simd = herscan::simd;
+
+std::vector<float> noise(std::size_t n, float lo, float hi) {
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> d(lo, hi);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+constexpr std::size_t kBins = 1025, kFrame = 2048, kBlock = 4800, kTaps = 12;
+
+void run(benchmark::State& state, SimdTarget target, const std::string& kernel) {
+  herscan::set_simd_target(target);
+  const simd::Kernels& k = simd::kernels();
+  const auto S = noise(kBins, 0, 2), P = noise(kBins, 0, 4), a = noise(kFrame, -1, 1);
+  const auto h = noise(kTaps, -0.5f, 1), x = noise(kBlock + kTaps - 1, -1, 1);
+  std::vector<double> f(kBins), w(kFrame), X(2 * kBins), out(kFrame);
+  for (std::size_t i = 0; i < kBins; ++i) f[i] = 10.77 * double(i);
+  for (std::size_t i = 0; i < kFrame; ++i)
+    w[i] = 0.5 - 0.5 * std::cos(6.2831853 * double(i) / kFrame);
+  for (std::size_t i = 0; i < 2 * kBins; ++i) X[i] = a[i % kFrame] * 40;
+  std::vector<float> spec(2 * kBins), pow(kBins), mag(kBins), scaled(kBins);
+  std::size_t items = kBins;
+  for (auto _ : state) {
+    if (kernel == "window") {
+      k.window(a.data(), w.data(), out.data(), kFrame);
+      items = kFrame;
+    } else if (kernel == "power_magnitude") {
+      k.power_magnitude(X.data(), kBins, spec.data(), pow.data(), mag.data());
+    } else if (kernel == "spectrum_sums") {
+      benchmark::DoNotOptimize(k.spectrum_sums(S.data(), P.data(), f.data(), kBins));
+    } else if (kernel == "spread") {
+      benchmark::DoNotOptimize(k.spread(S.data(), f.data(), 900.0, kBins));
+    } else if (kernel == "scaled_diff_squared") {
+      benchmark::DoNotOptimize(
+          k.scaled_diff_squared(S.data(), 0.3, P.data(), scaled.data(), kBins));
+    } else if (kernel == "sum_squares") {
+      benchmark::DoNotOptimize(k.sum_squares(a.data(), kFrame));
+      items = kFrame;
+    } else if (kernel == "dot") {
+      benchmark::DoNotOptimize(k.dot(S.data(), P.data(), kBins));
+    } else if (kernel == "fir_max_abs") {
+      benchmark::DoNotOptimize(k.fir_max_abs(x.data(), kBlock, h.data(), kTaps));
+      items = kBlock;
+    }
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(std::int64_t(state.iterations()) * std::int64_t(items));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  for (const char* kernel : {"window", "power_magnitude", "spectrum_sums", "spread",
+                             "scaled_diff_squared", "sum_squares", "dot", "fir_max_abs"})
+    for (SimdTarget t : herscan::supported_simd_targets())
+      benchmark::RegisterBenchmark(
+          (std::string(kernel) + "/" + std::string(herscan::simd_target_name(t))).c_str(),
+          [t, kernel](benchmark::State& s) { run(s, t, kernel); });
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+}
