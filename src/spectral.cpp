@@ -12,6 +12,30 @@
 #include "simd/kernels.h"
 
 namespace herscan {
+namespace {
+
+/// The sum of the q values of `values` that come first in `order` (the q smallest for less),
+/// in one pass: a heap of the q best so far, whose worst member is replaced when a better value
+/// arrives (rare after the first values: expected q·ln(n/q) times). The sum is in double, so
+/// the order of the q values does not matter.
+template <class Order>
+double sum_of_extremes(std::span<const float> values, std::size_t q, Order order,
+                       std::vector<float>& heap) {
+  heap.assign(values.begin(), values.begin() + std::ptrdiff_t(q));
+  std::make_heap(heap.begin(), heap.end(), order);  // front: the worst of the kept values
+  for (std::size_t i = q; i < values.size(); ++i) {
+    if (order(values[i], heap.front())) {
+      std::pop_heap(heap.begin(), heap.end(), order);
+      heap.back() = values[i];
+      std::push_heap(heap.begin(), heap.end(), order);
+    }
+  }
+  double sum = 0;
+  for (float v : heap) sum += v;
+  return sum;
+}
+
+}  // namespace
 
 void SpectralConfig::validate(double sample_rate_hz) const {
   if (!(rolloff_fraction > 0 && rolloff_fraction < 1))
@@ -132,34 +156,20 @@ void SpectralProcessor::consume(const StftFrame& frame) {
   // Zero crossings as librosa.feature.zero_crossing_rate: |x| ≤ 1e-10 counts as 0 (positive),
   // the frame is edge-padded (padding repeats the end sample, adding no crossing), and the
   // count is divided by the frame length.
-  std::size_t crossings = 0;
-  if (frame.valid_end > frame.valid_begin) {
-    auto negative = [](float v) { return std::abs(v) > 1e-10f && std::signbit(v); };
-    bool previous = negative(x[frame.valid_begin]);
-    for (std::size_t i = frame.valid_begin + 1; i < frame.valid_end; ++i) {
-      const bool current = negative(x[i]);
-      crossings += current != previous;
-      previous = current;
-    }
-  }
+  const std::size_t crossings =
+      frame.valid_end > frame.valid_begin
+          ? kernels.sign_changes(x.data() + frame.valid_begin, frame.valid_end - frame.valid_begin)
+          : 0;
   out.zero_crossing_rate = double(crossings) / double(x.size());
 
   // Contrast: mean of the q largest and of the q smallest magnitudes per band, kept until finish()
   // (their dB matrices are clipped against the whole file).
   for (std::size_t b = 0; b < contrast_bands_.size(); ++b) {
     const ContrastBand& band = contrast_bands_[b];
-    sort_buffer_.assign(S.begin() + std::ptrdiff_t(band.first),
-                        S.begin() + std::ptrdiff_t(band.first + band.count));
-    const auto q = std::ptrdiff_t(band.quantile);
-    // Selection, not sorting: the q smallest (then largest) values in any order; their sum in
-    // double does not depend on the order.
-    std::nth_element(sort_buffer_.begin(), sort_buffer_.begin() + (q - 1), sort_buffer_.end());
-    double valley = 0;
-    for (std::ptrdiff_t i = 0; i < q; ++i) valley += sort_buffer_[std::size_t(i)];
-    std::nth_element(sort_buffer_.begin(), sort_buffer_.begin() + (q - 1), sort_buffer_.end(),
-                     std::greater<float>());
-    double peak = 0;
-    for (std::ptrdiff_t i = 0; i < q; ++i) peak += sort_buffer_[std::size_t(i)];
+    const auto values = std::span<const float>(S).subspan(band.first, band.count);
+    const std::size_t q = band.quantile;
+    const double valley = sum_of_extremes(values, q, std::less<float>(), sort_buffer_);
+    const double peak = sum_of_extremes(values, q, std::greater<float>(), sort_buffer_);
     peaks_valleys_[2 * b] = power_to_db(float(peak / double(q)));
     peaks_valleys_[2 * b + 1] = power_to_db(float(valley / double(q)));
     max_peak_db_ = std::max(max_peak_db_, peaks_valleys_[2 * b]);

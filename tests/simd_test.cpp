@@ -78,6 +78,9 @@ TEST_P(SimdTargets, ReductionsMatchScalar) {
     EXPECT_NEAR(vec.spread(S.data(), f.data(), 500.0, n), ref.spread(S.data(), f.data(), 500.0, n),
                 1e-12 * std::max(1.0, ref.spread(S.data(), f.data(), 500.0, n)));
     EXPECT_FLOAT_EQ(vec.max_abs(a.data(), n), ref.max_abs(a.data(), n));  // max is exact
+    std::vector<float> tiny = a;  // values within ±1e-10 count as positive
+    for (std::size_t k = 0; k < n; k += 3) tiny[k] *= 1e-11f;
+    EXPECT_EQ(vec.sign_changes(tiny.data(), n), ref.sign_changes(tiny.data(), n));
 
     const auto rs = ref.spectrum_sums(S.data(), P.data(), f.data(), n);
     const auto vs = vec.spectrum_sums(S.data(), P.data(), f.data(), n);
