@@ -5,6 +5,8 @@
 #   scripts/setup.sh            build + test dependencies
 #   scripts/setup.sh --plots    also python3-matplotlib for scripts/plot_*.py (and their tests)
 #   scripts/setup.sh --dev      also the tools for regenerating data/ and formatting code
+#   scripts/setup.sh --fuzz     also clang and its libFuzzer runtime (scripts/fuzz.sh)
+#   (options combine: scripts/setup.sh --plots --fuzz)
 #
 # Run as root (or with sudo available). Uses apt-get only.
 set -euo pipefail
@@ -17,12 +19,14 @@ packages=(
   python3 python3-jsonschema
   libebur128-dev
 )
-case "${1:-}" in
-  "") ;;
-  --plots) packages+=(python3-matplotlib python3-numpy) ;;
-  --dev) packages+=(python3-matplotlib python3-numpy python3-soundfile clang-format flac) ;;
-  *) echo "usage: scripts/setup.sh [--plots|--dev]" >&2; exit 2 ;;
-esac
+for option in "$@"; do
+  case "$option" in
+    --plots) packages+=(python3-matplotlib python3-numpy) ;;
+    --dev) packages+=(python3-matplotlib python3-numpy python3-soundfile clang-format flac) ;;
+    --fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    *) echo "usage: scripts/setup.sh [--plots] [--dev] [--fuzz]" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

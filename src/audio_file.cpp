@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -223,7 +224,34 @@ struct AudioFileReader::Impl {
   SNDFILE* file = nullptr;
   AudioInfo info;
   std::int64_t frames_read = 0;
-  bool header_frames_exact = true;  // false for MPEG, whose length libsndfile estimates
+  bool header_frames_exact = true;    // false for MPEG, whose length libsndfile estimates
+  std::span<const std::byte> memory;  // the in-memory file, for virtual I/O
+  sf_count_t position = 0;
+
+  void open_info(SF_INFO& sfinfo);
+
+  // libsndfile's virtual I/O over `memory` (user data: this Impl).
+  static sf_count_t memory_length(void* user) {
+    return sf_count_t(static_cast<Impl*>(user)->memory.size());
+  }
+  static sf_count_t memory_seek(sf_count_t offset, int whence, void* user) {
+    auto& s = *static_cast<Impl*>(user);
+    const sf_count_t size = sf_count_t(s.memory.size());
+    const sf_count_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? s.position : size;
+    // Clamped into the file: libsndfile seeks to absurd offsets that a corrupt header states.
+    s.position =
+        std::clamp<sf_count_t>(base > size || offset > size ? size : base + offset, 0, size);
+    return s.position;
+  }
+  static sf_count_t memory_read(void* out, sf_count_t count, void* user) {
+    auto& s = *static_cast<Impl*>(user);
+    const sf_count_t n = std::clamp<sf_count_t>(count, 0, sf_count_t(s.memory.size()) - s.position);
+    if (n > 0) std::memcpy(out, s.memory.data() + s.position, std::size_t(n));
+    s.position += n;
+    return n;
+  }
+  static sf_count_t memory_write(const void*, sf_count_t, void*) { return 0; }
+  static sf_count_t memory_tell(void* user) { return static_cast<Impl*>(user)->position; }
 
   ~Impl() {
     if (file) sf_close(file);
@@ -263,24 +291,44 @@ AudioFileReader::AudioFileReader(const std::filesystem::path& path)
     fail(ErrorCode::not_audio, path,
          std::string("not a readable audio file (libsndfile: ") + sf_strerror(nullptr) + ")");
   }
+  impl_->open_info(sfinfo);
+}
+
+void AudioFileReader::Impl::open_info(SF_INFO& sfinfo) {
   if (sfinfo.channels <= 0) fail(ErrorCode::invalid_format, path, "header declares 0 channels");
   if (sfinfo.samplerate <= 0)
     fail(ErrorCode::invalid_format, path, "header declares a sample rate of 0 Hz");
 
-  AudioInfo& info = impl_->info;
   info.container = container_name(sfinfo.format);
   std::tie(info.codec, info.bit_depth) = codec_of(sfinfo.format);
   info.sample_rate_hz = sfinfo.samplerate;
   info.channels = sfinfo.channels;
   info.frames = sfinfo.frames;
-  impl_->header_frames_exact = (sfinfo.format & SF_FORMAT_TYPEMASK) != SF_FORMAT_MPEG;
+  header_frames_exact = (sfinfo.format & SF_FORMAT_TYPEMASK) != SF_FORMAT_MPEG;
 
   std::vector<int> map(std::size_t(sfinfo.channels), 0);
-  if (sf_command(impl_->file, SFC_GET_CHANNEL_MAP_INFO, map.data(),
-                 int(map.size() * sizeof(int))) == SF_TRUE) {
+  if (sf_command(file, SFC_GET_CHANNEL_MAP_INFO, map.data(), int(map.size() * sizeof(int))) ==
+      SF_TRUE) {
     info.layout.reserve(map.size());
     for (int c : map) info.layout.push_back(position_of(c));
   }
+}
+
+AudioFileReader::AudioFileReader(std::span<const std::byte> bytes,
+                                 const std::filesystem::path& name)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->path = name;
+  impl_->memory = bytes;
+  if (bytes.empty()) fail(ErrorCode::empty_file, name, "empty file (0 bytes)");
+  static SF_VIRTUAL_IO io{Impl::memory_length, Impl::memory_seek, Impl::memory_read,
+                          Impl::memory_write, Impl::memory_tell};
+  SF_INFO sfinfo{};
+  impl_->file = sf_open_virtual(&io, SFM_READ, &sfinfo, impl_.get());
+  if (!impl_->file) {
+    fail(ErrorCode::not_audio, name,
+         std::string("not a readable audio file (libsndfile: ") + sf_strerror(nullptr) + ")");
+  }
+  impl_->open_info(sfinfo);
 }
 
 AudioFileReader::~AudioFileReader() = default;

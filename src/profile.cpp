@@ -125,13 +125,29 @@ void check_finite(const float* samples, std::size_t frames, int channels, std::i
   }
 }
 
+Profile analyze(AudioFileReader& reader, const ProfileOptions& options,
+                std::chrono::steady_clock::time_point started);
+
 }  // namespace
 
 Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   options.validate();
-
   AudioFileReader reader(path);
+  return analyze(reader, options, started);
+}
+
+Profile analyze(AudioFileReader& reader, const ProfileOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  options.validate();
+  return analyze(reader, options, started);
+}
+
+namespace {
+
+Profile analyze(AudioFileReader& reader, const ProfileOptions& options,
+                std::chrono::steady_clock::time_point started) {
+  const std::filesystem::path& path = reader.path();
   const AudioInfo& info = reader.info();
   const int channels = info.channels;
 
@@ -252,7 +268,8 @@ Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& op
   }
   profile.key_profile = options.key_profile;
   if (options.frames) {
-    Profile::Frames& f = profile.frames.emplace();
+    profile.frames = Profile::Frames{};  // not emplace(): clang 14 rejects it for this nested type
+    Profile::Frames& f = *profile.frames;
     if (stft) f.stft_frames = std::size_t(stft->frames_emitted());
     if (spectral) {
       f.spectral = spectral->frames();
@@ -284,6 +301,7 @@ Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& op
   a.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return profile;
 }
+}  // namespace
 
 void stream_analysis_signal(const std::filesystem::path& path, double rate_hz,
                             const std::function<void(std::span<const float>)>& sink,

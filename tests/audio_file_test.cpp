@@ -10,6 +10,8 @@
 
 #include "herscan/error.h"
 #include "herscan/fft.h"
+#include "herscan/json.h"
+#include "herscan/profile.h"
 #include "test_signals.h"
 
 namespace herscan {
@@ -214,6 +216,42 @@ TEST(AudioFileReaderErrors, RefusedFilesDoNotDisturbFilesOpenInOtherThreads) {
   }
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(wrong.load(), 0);
+}
+
+// A file in memory (libsndfile's virtual I/O, the fuzzer's way in) reads exactly as from disk,
+// and analyze() on it gives analyze_file()'s profile.
+TEST(AudioFileReader, ReadsAFileHeldInMemoryAsFromDisk) {
+  TempDir dir;
+  const auto path = dir / "tones.flac";
+  test::write_audio(path, stereo_tones(44100, 44100 * 3), 2, 44100,
+                    SF_FORMAT_FLAC | SF_FORMAT_PCM_16);
+  std::ifstream in(path, std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(text.data()),
+                                         text.size());
+  AudioFileReader disk(path), memory(bytes, path);
+  EXPECT_EQ(memory.info().container, "FLAC");
+  EXPECT_EQ(memory.info().frames, disk.info().frames);
+  EXPECT_EQ(read_all(memory, 777), read_all(disk, 1000));
+
+  AudioFileReader again(bytes, path);
+  auto from_memory = to_json(analyze(again));
+  auto from_disk = to_json(analyze_file(path));
+  from_memory["analysis"].erase("elapsed_s");
+  from_disk["analysis"].erase("elapsed_s");
+  EXPECT_EQ(from_memory, from_disk);
+
+  const auto error_of = [](std::span<const std::byte> b) {
+    try {
+      AudioFileReader r(b, "in-memory");
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("in-memory"), std::string::npos) << e.what();
+      return e.code();
+    }
+    return ErrorCode::internal;
+  };
+  EXPECT_EQ(error_of({}), ErrorCode::empty_file);
+  EXPECT_EQ(error_of(bytes.first(20)), ErrorCode::not_audio);  // STREAMINFO cut short
 }
 
 TEST(AudioFileReaderErrors, TruncatedFlacIsReportedWhileReading) {

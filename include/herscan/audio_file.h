@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,10 @@ struct AudioInfo {
 class AudioFileReader {
  public:
   explicit AudioFileReader(const std::filesystem::path& path);
+  /// Reads an encoded file held in memory (libsndfile's virtual I/O), named `name` in errors
+  /// and profiles. `bytes` must outlive the reader. Throws as the path constructor does
+  /// (empty_file, not_audio, invalid_format).
+  AudioFileReader(std::span<const std::byte> bytes, const std::filesystem::path& name);
   ~AudioFileReader();
   AudioFileReader(AudioFileReader&&) noexcept;
   AudioFileReader& operator=(AudioFileReader&&) noexcept;

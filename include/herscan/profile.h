@@ -128,6 +128,10 @@ double minimum_duration_s(const ProfileOptions& options);
 /// Analyses one file. Throws herscan::Error for input that cannot be analysed.
 Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& options = {});
 
+/// analyze_file() on an opened reader (a file in memory, for instance): the profile names the
+/// reader's path(). Reads the reader to its end.
+Profile analyze(AudioFileReader& reader, const ProfileOptions& options = {});
+
 /// The analysis signal of a file as analyze_file() makes it (the mean of the channels, resampled
 /// to `rate_hz` with soxr at `quality`), streamed to `sink` block by block: for tools and tests
 /// that feed their own processors. Throws herscan::Error as AudioFileReader does; it does not
