@@ -296,8 +296,19 @@ AudioFileReader::AudioFileReader(const std::filesystem::path& path)
 
 void AudioFileReader::Impl::open_info(SF_INFO& sfinfo) {
   if (sfinfo.channels <= 0) fail(ErrorCode::invalid_format, path, "header declares 0 channels");
+  if (sfinfo.channels > kMaxChannels) {
+    fail(ErrorCode::invalid_format, path,
+         "header declares " + std::to_string(sfinfo.channels) + " channels; at most " +
+             std::to_string(kMaxChannels) + " are analysed");
+  }
   if (sfinfo.samplerate <= 0)
     fail(ErrorCode::invalid_format, path, "header declares a sample rate of 0 Hz");
+  if (sfinfo.samplerate < kMinSampleRateHz || sfinfo.samplerate > kMaxSampleRateHz) {
+    fail(ErrorCode::invalid_format, path,
+         "header declares a sample rate of " + std::to_string(sfinfo.samplerate) +
+             " Hz; herscan analyses " + std::to_string(kMinSampleRateHz) + " to " +
+             std::to_string(kMaxSampleRateHz) + " Hz");
+  }
 
   info.container = container_name(sfinfo.format);
   std::tie(info.codec, info.bit_depth) = codec_of(sfinfo.format);
@@ -350,6 +361,11 @@ std::size_t AudioFileReader::read(float* interleaved, std::size_t max_frames) {
   const sf_count_t got = sf_readf_float(s.file, interleaved, sf_count_t(max_frames));
   if (got < 0) fail(ErrorCode::truncated, s.path, "read error");
   s.frames_read += got;
+  if (s.frames_read > std::int64_t(kMaxDurationS) * s.info.sample_rate_hz) {
+    fail(ErrorCode::invalid_format, s.path,
+         "longer than " + std::to_string(kMaxDurationS / 3600) +
+             " hours of audio: a corrupt stream, or not one track");
+  }
   if (std::size_t(got) < max_frames) {
     const int err = sf_error(s.file);
     if (err != SF_ERR_NO_ERROR) {

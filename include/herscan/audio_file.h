@@ -52,6 +52,12 @@ struct AudioInfo {
   double duration_s() const { return sample_rate_hz > 0 ? double(frames) / sample_rate_hz : 0; }
 };
 
+/// Input limits (docs/robustness.md): files outside them are refused with invalid_format.
+inline constexpr int kMaxChannels = 64;          ///< 22.2 audio has 24; the loudness meter takes 64
+inline constexpr int kMinSampleRateHz = 1000;    ///< below this there is no music to analyse
+inline constexpr int kMaxSampleRateHz = 768000;  ///< the highest rate of real converters
+inline constexpr std::int64_t kMaxDurationS = 48 * 3600;  ///< decoded audio, checked while reading
+
 /// Opens an audio file for streaming. Throws herscan::Error (not_found, not_a_file,
 /// unreadable, empty_file, not_audio, invalid_format) naming the path and libsndfile's reason.
 class AudioFileReader {
