@@ -234,7 +234,9 @@ TEST(Batch, IsolationTurnsACrashIntoAnErrorRecord) {
   const auto records = json_lines(r.out);
   ASSERT_EQ(records.size(), 6u);
   EXPECT_EQ(records[3]["error"]["code"], "crashed");
+#ifndef __SANITIZE_ADDRESS__
   EXPECT_NE(records[3]["error"]["message"].get<std::string>().find("signal 11"), std::string::npos);
+#endif  // (under AddressSanitizer the worker reports the SIGSEGV itself and exits with 1)
   for (int i : {0, 1, 2, 4, 5}) EXPECT_FALSE(records[std::size_t(i)].contains("error")) << i;
   const Result plain = herscan(dir, {lib, "-q", "--features", "spectral", "-j", "1"});
   auto expected = without_timing(json_lines(plain.out));
