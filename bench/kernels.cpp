@@ -59,8 +59,6 @@ void run(benchmark::State& state, SimdTarget target, const std::string& kernel) 
     } else if (kernel == "sign_changes") {
       benchmark::DoNotOptimize(k.sign_changes(a.data(), kFrame));
       items = kFrame;
-    } else if (kernel == "dot") {
-      benchmark::DoNotOptimize(k.dot(S.data(), P.data(), kBins));
     } else if (kernel == "fir_max_abs") {
       benchmark::DoNotOptimize(k.fir_max_abs(x.data(), kBlock, h.data(), kTaps));
       items = kBlock;
@@ -73,9 +71,8 @@ void run(benchmark::State& state, SimdTarget target, const std::string& kernel) 
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (const char* kernel :
-       {"window", "power_magnitude", "spectrum_sums", "spread", "scaled_diff_squared",
-        "sum_squares", "sign_changes", "dot", "fir_max_abs"})
+  for (const char* kernel : {"window", "power_magnitude", "spectrum_sums", "spread",
+                             "scaled_diff_squared", "sum_squares", "sign_changes", "fir_max_abs"})
     for (SimdTarget t : herscan::supported_simd_targets())
       benchmark::RegisterBenchmark(
           (std::string(kernel) + "/" + std::string(herscan::simd_target_name(t))).c_str(),

@@ -138,7 +138,7 @@ void SpectralProcessor::consume(const StftFrame& frame) {
   }
 
   // Flatness on the power spectrum floored at amin = 1e-10 (logarithms in float, as librosa's
-  // float32 arrays; simd::fast_log).
+  // float32 arrays; the spectrum_sums kernel).
   out.flatness = std::exp(sums.log_power / double(bins)) / (sums.power / double(bins));
 
   // Flux between unit-L2-norm magnitude spectra (level independent; silence is the zero vector).

@@ -20,8 +20,6 @@ struct Kernels {
   /// max |y[i]| over i < n of the FIR y[i] = Σ_{j<taps} h[j]·x[i + taps − 1 − j] (x holds
   /// n + taps − 1 samples). The true-peak interpolator's phases.
   float (*fir_max_abs)(const float* x, std::size_t n, const float* h, std::size_t taps);
-  /// max |x[i]|.
-  float (*max_abs)(const float* x, std::size_t n);
   /// out[i] = double(x[i]) · w[i].
   void (*window)(const float* x, const double* w, double* out, std::size_t n);
   /// From a double-precision complex spectrum X (re, im interleaved, `bins` values): the float
@@ -33,8 +31,6 @@ struct Kernels {
   SpectrumSums (*spectrum_sums)(const float* S, const float* P, const double* f, std::size_t n);
   /// Σ S[k]·(f[k] − centre)².
   double (*spread)(const float* S, const double* f, double centre, std::size_t n);
-  /// Σ w[k]·x[k], accumulated in double.
-  double (*dot)(const float* w, const float* x, std::size_t n);
   /// Σ (a[k]·scale − b[k])², with out[k] = a[k]·scale (as float) written on the way.
   double (*scaled_diff_squared)(const float* a, double scale, const float* b, float* out,
                                 std::size_t n);
