@@ -228,7 +228,9 @@ struct AudioFileReader::Impl {
   std::span<const std::byte> memory;  // the in-memory file, for virtual I/O
   sf_count_t position = 0;
 
-  void open_info(SF_INFO& sfinfo);
+  /// Takes what sf_open_* returned: refuses a null handle as not_audio (with libsndfile's
+  /// reason), checks the header against the limits and fills `info`.
+  void open_info(SNDFILE* opened, const SF_INFO& sfinfo);
 
   // libsndfile's virtual I/O over `memory` (user data: this Impl).
   static sf_count_t memory_length(void* user) {
@@ -284,17 +286,18 @@ AudioFileReader::AudioFileReader(const std::filesystem::path& path)
   // success). Closing it again ourselves would close whatever descriptor another thread opened
   // in the meantime under the same number.
   SF_INFO sfinfo{};
-  impl_->file = sf_open_fd(std::exchange(impl_->fd, -1), SFM_READ, &sfinfo, /*close_desc=*/SF_TRUE);
-  if (!impl_->file) {
+  impl_->open_info(
+      sf_open_fd(std::exchange(impl_->fd, -1), SFM_READ, &sfinfo, /*close_desc=*/SF_TRUE), sfinfo);
+}
+
+void AudioFileReader::Impl::open_info(SNDFILE* opened, const SF_INFO& sfinfo) {
+  file = opened;
+  if (!file) {
     // sf_strerror(nullptr) is libsndfile's last global error: with threads opening files at
     // once it may name another file's failure, never a wrong verdict on this one.
     fail(ErrorCode::not_audio, path,
          std::string("not a readable audio file (libsndfile: ") + sf_strerror(nullptr) + ")");
   }
-  impl_->open_info(sfinfo);
-}
-
-void AudioFileReader::Impl::open_info(SF_INFO& sfinfo) {
   if (sfinfo.channels <= 0) fail(ErrorCode::invalid_format, path, "header declares 0 channels");
   if (sfinfo.channels > kMaxChannels) {
     fail(ErrorCode::invalid_format, path,
@@ -334,12 +337,7 @@ AudioFileReader::AudioFileReader(std::span<const std::byte> bytes,
   static SF_VIRTUAL_IO io{Impl::memory_length, Impl::memory_seek, Impl::memory_read,
                           Impl::memory_write, Impl::memory_tell};
   SF_INFO sfinfo{};
-  impl_->file = sf_open_virtual(&io, SFM_READ, &sfinfo, impl_.get());
-  if (!impl_->file) {
-    fail(ErrorCode::not_audio, name,
-         std::string("not a readable audio file (libsndfile: ") + sf_strerror(nullptr) + ")");
-  }
-  impl_->open_info(sfinfo);
+  impl_->open_info(sf_open_virtual(&io, SFM_READ, &sfinfo, impl_.get()), sfinfo);
 }
 
 AudioFileReader::~AudioFileReader() = default;
