@@ -4,11 +4,71 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <string_view>
+#include <algorithm>
 
 namespace herscan {
 namespace {
 
 using json = nlohmann::ordered_json;
+
+// Whether `s` is well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points
+// above U+10FFFF).
+bool is_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    std::size_t len;
+    unsigned lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+    if (b < 0x80) {
+      ++i;
+      continue;
+    } else if (b >= 0xC2 && b <= 0xDF) {
+      len = 2;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      len = 3;
+      if (b == 0xE0) lo = 0xA0;
+      if (b == 0xED) hi = 0x9F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      len = 4;
+      if (b == 0xF0) lo = 0x90;
+      if (b == 0xF4) hi = 0x8F;
+    } else {
+      return false;
+    }
+    if (s.size() - i < len) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto c = static_cast<unsigned char>(s[i + k]);
+      if (c < (k == 1 ? lo : 0x80u) || c > (k == 1 ? hi : 0xBFu)) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string base64(std::string_view bytes) {
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    const std::size_t n = std::min<std::size_t>(3, bytes.size() - i);
+    std::uint32_t v = 0;
+    for (std::size_t k = 0; k < 3; ++k)
+      v = (v << 8) | (k < n ? static_cast<unsigned char>(bytes[i + k]) : 0u);
+    for (std::size_t k = 0; k < 4; ++k)
+      out += k <= n ? kBase64[(v >> (18 - 6 * k)) & 63] : '=';
+  }
+  return out;
+}
+
+// `"file": name`, and `"file_bytes"` (its bytes in base64) when the name is not UTF-8: JSON
+// strings are Unicode, so the dump replaces each invalid byte with U+FFFD; the base64 copy keeps
+// the name exactly (docs/robustness.md).
+void add_file(nlohmann::ordered_json& j, const std::string& file) {
+  j["file"] = file;
+  if (!is_utf8(file)) j["file_bytes"] = base64(file);
+}
 
 // A finite number rounded to 7 significant digits (the precision of the float arithmetic
 // behind it), or null. NaN and ±Inf never reach the output.
@@ -211,14 +271,28 @@ json analysis_json(const AnalysisInfo& a) {
 }  // namespace
 
 nlohmann::ordered_json to_json(const Profile& p) {
-  json j = {{"schema", profile_schema_id}, {"file", p.file}, {"format", format_json(p.format)}};
+  json j = {{"schema", profile_schema_id}};
+  add_file(j, p.file);
+  j["format"] = format_json(p.format);
+  // A block that was requested but could not be computed is null (Profile::undefined).
+  auto block = [&](const char* name, bool present, auto&& make) {
+    if (present)
+      j[name] = make();
+    else if (p.undefined.contains(name))
+      j[name] = nullptr;
+  };
   if (p.loudness) j["loudness"] = loudness_json(*p.loudness);
-  if (p.spectral) j["spectral"] = spectral_json(*p.spectral);
-  if (p.mfcc) j["mfcc"] = summaries(*p.mfcc);
-  if (p.tonal && p.tonal->has_key) j["key"] = key_json(*p.tonal, p.key_profile);
-  if (p.tonal && p.tonal->has_chroma) j["chroma"] = chroma_json(*p.tonal);
-  if (p.tempo) j["tempo"] = tempo_json(*p.tempo, p.tempo_beats);
+  block("spectral", p.spectral.has_value(), [&] { return spectral_json(*p.spectral); });
+  block("mfcc", p.mfcc.has_value(), [&] { return summaries(*p.mfcc); });
+  block("key", p.tonal && p.tonal->has_key, [&] { return key_json(*p.tonal, p.key_profile); });
+  block("chroma", p.tonal && p.tonal->has_chroma, [&] { return chroma_json(*p.tonal); });
+  block("tempo", p.tempo.has_value(), [&] { return tempo_json(*p.tempo, p.tempo_beats); });
   if (p.frames) j["frames"] = frames_json(p);
+  if (!p.undefined.empty()) {
+    json reasons = json::object();
+    for (const auto& [name, why] : p.undefined) reasons[name] = why;
+    j["null_reasons"] = std::move(reasons);
+  }
   j["analysis"] = analysis_json(p.analysis);
   return j;
 }
@@ -229,9 +303,30 @@ nlohmann::ordered_json to_json(const LoudnessResult& loudness) {
 
 nlohmann::ordered_json error_record(const std::string& file, ErrorCode code,
                                     const std::string& message) {
-  return {{"schema", profile_schema_id},
-          {"file", file},
-          {"error", {{"code", std::string(error_code_name(code))}, {"message", message}}}};
+  json j = {{"schema", profile_schema_id}};
+  add_file(j, file);
+  j["error"] = {{"code", std::string(error_code_name(code))}, {"message", message}};
+  return j;
+}
+
+std::string record_file(const nlohmann::ordered_json& record) {
+  const auto bytes = record.find("file_bytes");
+  if (bytes == record.end() || !bytes->is_string()) return record.value("file", "");
+  const std::string& text = bytes->get_ref<const std::string&>();
+  std::string out;
+  std::uint32_t v = 0;
+  int bits = 0;
+  for (char c : text) {
+    const char* at = c ? std::strchr(kBase64, c) : nullptr;
+    if (!at) break;  // '=' padding (or anything else) ends the data
+    v = (v << 6) | std::uint32_t(at - kBase64);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += char((v >> bits) & 0xFF);
+    }
+  }
+  return out;
 }
 
 }  // namespace herscan

@@ -237,21 +237,38 @@ Profile analyze(AudioFileReader& reader, const ProfileOptions& options,
 
   const std::int64_t decoded = reader.frames_read();
   const double duration_s = double(decoded) / info.sample_rate_hz;
+  Profile profile;
+  profile.analysis.resampler =
+      resampler ? resampler->description() : "none (no analysis-rate feature requested)";
   if (need_analysis_signal && duration_s < minimum_duration_s(options)) {
-    char msg[160];
+    // A degenerate profile: statistics over frames that are mostly padding would describe the
+    // padding, so every block that needs the analysis frames is null, with the reason.
+    char msg[192];
     std::snprintf(msg, sizeof msg,
-                  "too short to analyse: %.4f s (%lld frames); the minimum is %.4f s, one "
-                  "%zu-sample frame at %g Hz",
+                  "too short: %.4f s (%lld frames); the frame-based features need at least "
+                  "%.4f s, one %zu-sample frame at %g Hz",
                   duration_s, static_cast<long long>(decoded), minimum_duration_s(options),
                   options.stft.n_fft, options.analysis_rate_hz);
-    throw Error(ErrorCode::too_short, path.string() + ": " + msg);
+    const std::pair<const char*, bool> blocks[] = {
+        {"spectral", options.features.has(Feature::spectral)},
+        {"mfcc", options.features.has(Feature::mfcc)},
+        {"key", options.features.has(Feature::key)},
+        {"chroma", options.features.has(Feature::chroma)},
+        {"tempo", want_tempo}};
+    for (const auto& [name, requested] : blocks)
+      if (requested) profile.undefined[name] = msg;
+    resampler.reset();  // its callback feeds the STFT
+    stft.reset();
+    spectral.reset();
+    mel.reset();
+    onset_mel.reset();
+    tonal.reset();
   }
 
   if (loudness) loudness->finish();
   if (resampler) resampler->finish();
   if (stft) stft->finish();
 
-  Profile profile;
   profile.file = path.string();
   profile.format = info;
   profile.format.frames = decoded;  // what was actually decoded (MP3 headers only estimate)
@@ -260,7 +277,7 @@ Profile analyze(AudioFileReader& reader, const ProfileOptions& options,
   if (mel && options.features.has(Feature::mfcc)) profile.mfcc = mel->mfcc_summary();
   if (tonal) profile.tonal = tonal->result();
   const MelProcessor* onsets = onset_mel ? &*onset_mel : mel ? &*mel : nullptr;
-  if (want_tempo) {
+  if (want_tempo && onsets) {
     profile.tempo = analyze_tempo(
         onsets->onset_mean(), options.analysis_rate_hz / double(options.stft.hop_frames),
         options.tempo, options.features.has(Feature::beats), options.frames);
@@ -283,7 +300,7 @@ Profile analyze(AudioFileReader& reader, const ProfileOptions& options,
       f.mel_width = options.mel.n_mels;
     }
     if (tonal) f.chroma = tonal->result().chroma_frames;
-    if (want_tempo) {
+    if (want_tempo && onsets) {
       f.onset_strength = onsets->onset_mean();
       f.tempo_bpm = profile.tempo->local_bpm;
     }
@@ -296,7 +313,6 @@ Profile analyze(AudioFileReader& reader, const ProfileOptions& options,
   a.hop_frames = options.stft.hop_frames;
   a.window = "hann (periodic)";
   a.mel_scale = options.mel.htk ? "htk" : "slaney";
-  a.resampler = resampler ? resampler->description() : "none (no analysis-rate feature requested)";
   a.features = options.features.names();
   a.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return profile;

@@ -49,6 +49,27 @@ std::string wav_bytes(std::uint16_t channels, std::uint32_t rate, std::uint16_t 
   return s;
 }
 
+std::string base64_decode(const std::string& text) {
+  static const std::string alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  unsigned value = 0;
+  int bits = 0;
+  for (char c : text) {
+    if (c == '=') break;
+    const std::size_t digit = alphabet.find(c);
+    EXPECT_NE(digit, std::string::npos) << "not base64: " << text;
+    value = (value << 6) | unsigned(digit);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(char((value >> bits) & 0xff));
+    }
+  }
+  EXPECT_EQ(text.size() % 4, 0u) << "base64 is padded to whole quads: " << text;
+  return out;
+}
+
 void write_bytes(const std::filesystem::path& p, const std::string& bytes) {
   std::ofstream(p, std::ios::binary) << bytes;
 }
@@ -115,16 +136,67 @@ TEST(BadInput, TextAndZeroBytesUnderAudioNames) {
                         {"zero.mp3", "empty_file", "0 bytes"}});
 }
 
-TEST(BadInput, NonFiniteAndTooShortSignals) {
+TEST(BadInput, NonFiniteSamples) {
   TempDir dir;
   auto inf_signal = test::sine(440, 0.5, 44100, 44100);
   inf_signal[30000] = -INFINITY;
   test::write_audio(dir / "inf.wav", inf_signal, 1, 44100, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+  expect_outcomes(dir, {{"inf.wav", "non_finite", "infinite sample at frame 30000"}});
+}
+
+// Shorter than one analysis frame (2048 / 22050 s = 92.9 ms): a degenerate profile, not an
+// error. The frame-based blocks are null with the reason; loudness says what it can.
+TEST(BadInput, FilesShorterThanOneFrameGetDegenerateProfiles) {
+  TempDir dir;
   test::write_audio(dir / "one-sample.wav", {0.25f}, 1, 44100, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
   test::write_audio(dir / "header-only.wav", {}, 1, 44100, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
-  expect_outcomes(dir, {{"inf.wav", "non_finite", "infinite sample at frame 30000"},
-                        {"one-sample.wav", "too_short", "1 frames"},
-                        {"header-only.wav", "too_short", "0 frames"}});
+  test::write_audio(dir / "90ms.flac", test::sine(440, 0.5, 44100, 3969), 1, 44100,
+                    SF_FORMAT_FLAC | SF_FORMAT_PCM_16);
+  const std::vector<std::pair<std::string, std::int64_t>> files = {
+      {"one-sample.wav", 1}, {"header-only.wav", 0}, {"90ms.flac", 3969}};
+  std::vector<std::string> args;
+  for (const auto& f : files) args.push_back((dir / f.first).string());
+  for (const char* a : {"-q", "--features", "loudness,spectral,mfcc,key,chroma,tempo,beats"})
+    args.push_back(a);
+  const Result r = herscan(dir, args);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  const auto records = json_lines(r.out);
+  ASSERT_EQ(records.size(), files.size());
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const json& rec = records[i];
+    SCOPED_TRACE(files[i].first);
+    ASSERT_FALSE(rec.contains("error")) << rec.dump();
+    EXPECT_EQ(rec["format"]["frames"], files[i].second);
+    for (const char* block : {"spectral", "mfcc", "key", "chroma", "tempo"}) {
+      ASSERT_TRUE(rec.contains(block)) << block;
+      EXPECT_TRUE(rec[block].is_null()) << block;
+      const std::string why = rec["null_reasons"][block];
+      EXPECT_NE(why.find("too short"), std::string::npos) << why;
+      EXPECT_NE(why.find("0.0929 s"), std::string::npos) << why;
+      EXPECT_NE(why.find("(" + std::to_string(files[i].second) + " frames)"), std::string::npos)
+          << why;
+    }
+    EXPECT_TRUE(rec["loudness"]["integrated_lufs"].is_null());
+    EXPECT_TRUE(rec["loudness"]["null_reasons"].contains("integrated_lufs"));
+  }
+  // 0.25 = -12.04 dBFS; 0.5 = -6.02 dBFS (the sine reaches its peak within 3969 samples).
+  EXPECT_NEAR(records[0]["loudness"]["sample_peak_dbfs"].get<double>(), 20 * std::log10(0.25),
+              1e-3);
+  EXPECT_NEAR(records[2]["loudness"]["sample_peak_dbfs"].get<double>(), 20 * std::log10(0.5),
+              1e-3);
+  std::ofstream(dir / "records.jsonl") << r.out;
+  expect_valid_against_schema(dir / "records.jsonl");
+
+  // The text view says which blocks are missing and why; herscan-frames gives no rows.
+  const Result text = herscan(dir, {(dir / "90ms.flac").string(), "--format", "text"});
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("not shown"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("too short"), std::string::npos) << text.out;
+  const Result frames = herscan_frames(dir, {(dir / "90ms.flac").string(), "--series", "rms"});
+  EXPECT_EQ(frames.exit_code, 0) << frames.err;
+  EXPECT_EQ(frames.out, "time_s,rms\n");
+  EXPECT_NE(frames.err.find("no analysis frames: too short"), std::string::npos) << frames.err;
 }
 
 // Cut files: a cut FLAC says "truncated". A cut WAV is read up to the cut (libsndfile shortens
@@ -207,9 +279,25 @@ TEST(BadInput, NamesWithNewlinesQuotesAndInvalidUtf8AreEscapedInJson) {
   ASSERT_EQ(records.size(), names.size());
   for (std::size_t i = 0; i + 1 < names.size(); ++i)  // valid UTF-8: the name itself
     EXPECT_EQ(records[i]["file"], (dir / names[i]).string());
-  // Invalid UTF-8 (a Latin-1 name): each bad byte becomes U+FFFD, so the JSON stays valid
-  // (docs/robustness.md; not yet lossless).
+  for (std::size_t i = 0; i + 1 < names.size(); ++i) EXPECT_FALSE(records[i].contains("file_bytes"));
+  // Invalid UTF-8 (a Latin-1 name): in `file` each bad byte becomes U+FFFD, so the JSON stays
+  // valid; `file_bytes` holds the exact name in base64 (docs/robustness.md).
+  const std::string latin1 = (dir / names.back()).string();
   EXPECT_EQ(records.back()["file"], (dir / "latin1-\xef\xbf\xbdt\xef\xbf\xbd.flac").string());
+  EXPECT_EQ(base64_decode(records.back()["file_bytes"]), latin1);
+
+  // --resume recognises the Latin-1 name from file_bytes: nothing is analysed twice.
+  const auto out = (dir / "out.jsonl").string();
+  const Result first =
+      herscan(dir, {latin1, (dir / names[0]).string(), "-q", "--features", "loudness", "-o", out});
+  EXPECT_EQ(first.exit_code, 0) << first.err;
+  const Result again = herscan(dir, {latin1, (dir / names[0]).string(), "-q", "--features",
+                                     "loudness", "-o", out, "--resume"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  const auto resumed = json_lines(read_file(out));
+  ASSERT_EQ(resumed.size(), 2u) << read_file(out);
+  EXPECT_EQ(base64_decode(resumed[0]["file_bytes"]), latin1);
+  expect_valid_against_schema(out);
 }
 
 }  // namespace

@@ -50,10 +50,96 @@ inline Result shell(const TempDir& dir, const std::string& command) {
   return r;
 }
 
+// Every output of the tools the tests run is checked here (docs/robustness.md, JSON safety):
+// JSON must parse (strict UTF-8, no NaN) into herscan.profile/1 records, JSON Lines line by
+// line, and CSV must be rectangular under RFC 4180 quoting.
+inline void expect_parseable_json(const std::string& text, bool lines, const std::string& what) {
+  auto check_record = [&](const json& r) {
+    EXPECT_TRUE(r.is_object() && r.value("schema", "") == "herscan.profile/1")
+        << what << ": not a herscan record: " << r.dump().substr(0, 200);
+  };
+  try {
+    if (lines) {
+      std::istringstream in(text);
+      std::size_t n = 0;
+      for (std::string line; std::getline(in, line); ++n) {
+        EXPECT_FALSE(line.empty()) << what << ": empty line " << n;
+        if (!line.empty()) check_record(json::parse(line));
+      }
+      EXPECT_TRUE(text.empty() || text.back() == '\n') << what << ": last line not terminated";
+    } else {
+      const json doc = json::parse(text);
+      if (doc.is_array())
+        for (const json& r : doc) check_record(r);
+      else
+        check_record(doc);
+    }
+  } catch (const json::exception& e) {
+    ADD_FAILURE() << what << ": invalid JSON: " << e.what();
+  }
+}
+
+inline void expect_rectangular_csv(const std::string& text, const std::string& what) {
+  std::size_t width = 0, row = 0, fields = 1;
+  bool quoted = false, after_quote = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"')
+        ++i;
+      else if (c == '"')
+        quoted = false, after_quote = true;
+      continue;
+    }
+    if (c == '"') {
+      EXPECT_TRUE(i == 0 || text[i - 1] == ',' || text[i - 1] == '\n')
+          << what << ": a quote inside an unquoted field, row " << row;
+      quoted = true;
+    } else if (c == ',') {
+      ++fields, after_quote = false;
+    } else if (c == '\n') {
+      if (row == 0) width = fields;
+      EXPECT_EQ(fields, width) << what << ": row " << row << " has another number of fields";
+      ++row, fields = 1, after_quote = false;
+    } else {
+      EXPECT_FALSE(after_quote) << what << ": text after a closing quote, row " << row;
+    }
+  }
+  EXPECT_FALSE(quoted) << what << ": unterminated quote";
+  EXPECT_TRUE(text.empty() || text.back() == '\n') << what << ": last row not terminated";
+}
+
+// Checks one output by its format: "json", "jsonl", "csv" (anything else is not checked).
+inline void expect_valid_output(const std::string& text, const std::string& format,
+                                const std::string& what) {
+  if (format == "json") expect_parseable_json(text, false, what);
+  if (format == "jsonl") expect_parseable_json(text, true, what);
+  if (format == "csv") expect_rectangular_csv(text, what);
+}
+
+// Runs a tool and checks what it wrote: stdout in the format it was asked for (or the tool's
+// default off a terminal: JSON Lines; CSV for herscan-frames), and the -o file by its extension.
 inline Result run(const TempDir& dir, const char* exe, const std::vector<std::string>& args) {
   std::string command = quote(exe);
   for (const auto& a : args) command += " " + quote(a);
-  return shell(dir, command);
+  const Result r = shell(dir, command);
+  if (r.exit_code == 2) return r;  // a usage error writes no output
+  const bool frames_tool = std::string(exe).ends_with("herscan-frames");
+  std::string format = frames_tool ? "csv" : "jsonl", output;
+  bool not_records = false;  // the worker protocol, --help, --version
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if ((args[i] == "--format" || args[i] == "-f") && i + 1 < args.size()) format = args[i + 1];
+    if (args[i] == "-o" && i + 1 < args.size()) output = args[i + 1];
+    not_records = not_records || args[i] == "--worker" || args[i] == "--help" || args[i] == "--version";
+  }
+  if (not_records) return r;
+  if (output.empty()) {
+    expect_valid_output(r.out, format, command);
+  } else if (std::filesystem::is_regular_file(output)) {
+    const std::string ext = std::filesystem::path(output).extension().string();
+    expect_valid_output(read_file(output), ext.empty() ? "" : ext.substr(1), output);
+  }
+  return r;
 }
 
 inline Result herscan(const TempDir& dir, const std::vector<std::string>& args) {

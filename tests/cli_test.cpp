@@ -124,8 +124,6 @@ TEST(Cli, BadInputsGetErrorRecordsAndTheRestIsAnalysed) {
   test::write_audio(dir / "truncated.flac", noise, 1, 44100, SF_FORMAT_FLAC | SF_FORMAT_PCM_16);
   std::filesystem::resize_file(dir / "truncated.flac",
                                std::filesystem::file_size(dir / "truncated.flac") / 2);
-  test::write_audio(dir / "10ms.wav", test::sine(440, 0.5, 44100, 441), 1, 44100,
-                    SF_FORMAT_WAV | SF_FORMAT_PCM_16);
   auto nan_signal = test::sine(440, 0.5, 44100, 44100);
   nan_signal[1000] = NAN;
   test::write_audio(dir / "nan.wav", nan_signal, 1, 44100, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
@@ -133,8 +131,8 @@ TEST(Cli, BadInputsGetErrorRecordsAndTheRestIsAnalysed) {
 
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"empty.flac", "empty_file"},       {"text.flac", "not_audio"},
-      {"truncated.flac", "truncated"},    {"10ms.wav", "too_short"},
-      {"nan.wav", "non_finite"},          {"fifo", "not_a_file"},
+      {"truncated.flac", "truncated"},    {"nan.wav", "non_finite"},
+      {"fifo", "not_a_file"},
       {"does-not-exist.mp3", "not_found"}};
   std::vector<std::string> args = {good.string()};
   for (const auto& [name, code] : cases) args.push_back((dir / name).string());

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "herscan/error.h"
+#include "herscan/json.h"
 #include "herscan/version.h"
 #include "test_signals.h"
 
@@ -110,21 +111,49 @@ Error analysis_error(const std::filesystem::path& path) {
   return Error(ErrorCode::internal, "");
 }
 
-// One analysis frame is n_fft / analysis rate = 2048 / 22050 s ≈ 92.9 ms.
-TEST(Profile, TooShortFilesAreRejectedWithTheReason) {
+// One analysis frame is n_fft / analysis rate = 2048 / 22050 s ≈ 92.9 ms. A shorter file gets
+// a degenerate profile: the frame-based blocks are undefined, with the reason.
+TEST(Profile, FilesShorterThanOneFrameGetADegenerateProfile) {
   TempDir dir;
+  EXPECT_NEAR(minimum_duration_s(ProfileOptions{}), 2048.0 / 22050, 1e-12);
   const auto short_path = dir / "10ms.wav";
   test::write_audio(short_path, test::sine(440, 0.5, 44100, 441), 1, 44100,
                     SF_FORMAT_WAV | SF_FORMAT_PCM_16);
-  const Error e = analysis_error(short_path);
-  EXPECT_EQ(e.code(), ErrorCode::too_short);
-  EXPECT_NE(std::string(e.what()).find("0.0929"), std::string::npos) << e.what();
-  EXPECT_NEAR(minimum_duration_s(ProfileOptions{}), 2048.0 / 22050, 1e-12);
+  ProfileOptions options;
+  options.features = FeatureSet::all();
+  options.frames = true;
+  const Profile p = analyze_file(short_path, options);
+  EXPECT_EQ(p.format.frames, 441);
+  EXPECT_FALSE(p.spectral || p.mfcc || p.tonal || p.tempo);
+  ASSERT_EQ(p.undefined.size(), 5u);
+  for (const char* block : {"spectral", "mfcc", "key", "chroma", "tempo"}) {
+    ASSERT_TRUE(p.undefined.contains(block)) << block;
+    EXPECT_NE(p.undefined.at(block).find("0.0100 s (441 frames)"), std::string::npos)
+        << p.undefined.at(block);
+    EXPECT_NE(p.undefined.at(block).find("0.0929 s"), std::string::npos);
+  }
+  ASSERT_TRUE(p.loudness);
+  EXPECT_NEAR(p.loudness->sample_peak_dbfs, 20 * std::log10(0.5), 1e-3);
+  ASSERT_TRUE(p.frames);
+  EXPECT_EQ(p.frames->stft_frames, 0u);
+  const auto j = to_json(p);
+  EXPECT_TRUE(j.at("spectral").is_null());
+  EXPECT_TRUE(j.at("tempo").is_null());
+  EXPECT_EQ(j.at("null_reasons").size(), 5u);
+
+  // Only the requested blocks are named; loudness alone is never degenerate.
+  options.features = FeatureSet::parse("loudness,tempo");
+  EXPECT_EQ(analyze_file(short_path, options).undefined.size(), 1u);
+  options.features = Feature::loudness;
+  EXPECT_TRUE(analyze_file(short_path, options).undefined.empty());
 
   const auto long_enough = dir / "100ms.wav";
   test::write_audio(long_enough, test::sine(440, 0.5, 44100, 4410), 1, 44100,
                     SF_FORMAT_WAV | SF_FORMAT_PCM_16);
-  EXPECT_NO_THROW(analyze_file(long_enough));
+  const Profile whole = analyze_file(long_enough);
+  EXPECT_TRUE(whole.undefined.empty());
+  EXPECT_TRUE(whole.spectral && whole.tempo);
+  EXPECT_FALSE(to_json(whole).contains("null_reasons"));
 }
 
 TEST(Profile, NonFiniteSamplesAreRejectedWithTheirPosition) {

@@ -51,6 +51,13 @@ std::string text_summary(const json& p) {
     text += ", " + fmt("%.2f s", f.value("duration_s", 0.0));
     line(out, "format", text);
   }
+  // A degenerate profile (shorter than one analysis frame): which blocks are null, and why.
+  if (const json& why = at(p, "null_reasons"); why.is_object() && !why.empty()) {
+    std::string names;
+    for (auto it = why.begin(); it != why.end(); ++it) names += (names.empty() ? "" : ", ") + it.key();
+    const json& first = why.begin().value();
+    line(out, "not shown", names + ": " + (first.is_string() ? first.get<std::string>() : "?"));
+  }
   if (const json& l = at(p, "loudness"); l.is_object()) {
     auto value = [&](const char* key, const char* format) {
       return at(l, key).is_number() ? fmt(format, at(l, key).get<double>()) : std::string("–");

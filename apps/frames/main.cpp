@@ -210,20 +210,29 @@ int main(int argc, char** argv) {
                    record["error"]["message"].get<std::string>().c_str());
       if (writer) writer->write(record);
     } else {
-      // Keep the chosen series and their axis only.
+      // Keep the chosen series and their axis only. A file shorter than one analysis frame has
+      // no STFT frames (a degenerate profile): its series are empty, and stderr says why.
+      const json& have = record["frames"];
+      auto series_or_empty = [&](const std::string& name) {
+        const auto it = have.find(name);
+        return it != have.end() && it->is_array() ? *it : json::array();
+      };
       json frames = json::object();
       for (const char* a : {"time_s", "loudness_time_s"})
-        if (axes.count(a)) frames[a] = record["frames"][a];
-      for (const auto& s : series) frames[s] = record["frames"][s];
+        if (axes.count(a)) frames[a] = series_or_empty(a);
+      for (const auto& s : series) frames[s] = series_or_empty(s);
+      if (const auto why = record.find("null_reasons"); why != record.end() && !why->empty())
+        std::fprintf(stderr, "herscan-frames: %s: no analysis frames: %s\n", path.c_str(),
+                     why->begin()->get<std::string>().c_str());
       if (csv) {
         sink->write(to_csv(frames, axis, series, path, paths.size() > 1, header));
         header = false;
       } else {
-        json out = {{"schema", record["schema"]},
-                    {"file", record["file"]},
-                    {"format", record["format"]},
-                    {"frames", std::move(frames)},
-                    {"analysis", record["analysis"]}};
+        json out = {{"schema", record["schema"]}, {"file", record["file"]}};
+        if (record.contains("file_bytes")) out["file_bytes"] = record["file_bytes"];
+        out["format"] = record["format"];
+        out["frames"] = std::move(frames);
+        out["analysis"] = record["analysis"];
         writer->write(out);
       }
     }

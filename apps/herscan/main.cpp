@@ -22,6 +22,7 @@
 #include "common/records.h"
 #include "common/runner.h"
 #include "herscan/error.h"
+#include "herscan/json.h"
 #include "herscan/profile.h"
 #include "herscan/version.h"
 
@@ -183,7 +184,7 @@ int main(int argc, char** argv) {
 
   // --resume: the files the earlier run wrote are done.
   std::set<std::string> done;
-  for (const auto& record : output->resumed()) done.insert(record.value("file", ""));
+  for (const auto& record : output->resumed()) done.insert(herscan::record_file(record));
   const std::size_t before = inputs.size();
   if (!done.empty()) std::erase_if(inputs, [&](const auto& in) { return done.count(in.path) > 0; });
   herscan::app::Progress progress("herscan", inputs.size(), !quiet && ::isatty(STDERR_FILENO));

@@ -23,4 +23,9 @@ nlohmann::ordered_json to_json(const LoudnessResult& loudness);
 nlohmann::ordered_json error_record(const std::string& file, ErrorCode code,
                                     const std::string& message);
 
+/// The file a record names, byte for byte. Records name it in `file`; a name that is not UTF-8
+/// (a Latin-1 name on a Linux disk, say) is also given exactly, in base64, in `file_bytes`,
+/// because JSON strings are Unicode and the dump shows each invalid byte as U+FFFD.
+std::string record_file(const nlohmann::ordered_json& record);
+
 }  // namespace herscan

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -117,12 +118,17 @@ struct Profile {
     std::size_t stft_frames = 0;  ///< rows of the STFT-axis series (time_s)
   };
   std::optional<Frames> frames;
+  /// Requested blocks that could not be computed, with the reason: a file shorter than one
+  /// analysis frame (minimum_duration_s()) gets a degenerate profile whose spectral, mfcc, key,
+  /// chroma and tempo blocks are absent here and null in JSON, the reason in `null_reasons`.
+  std::map<std::string, std::string> undefined;
   AnalysisInfo analysis;
 };
 
-/// The shortest input analysed when a feature needs the analysis signal (spectral, ...): one STFT
-/// frame, n_fft / analysis rate seconds (0.0929 s by default). Shorter files raise
-/// Error(too_short). Loudness alone has no minimum: its undefined values say why.
+/// The shortest input whose frame-based features (spectral, mfcc, key, chroma, tempo) are
+/// computed: one STFT frame, n_fft / analysis rate seconds (0.0929 s by default). A shorter file
+/// gets a degenerate profile (Profile::undefined); loudness has no minimum: its undefined values
+/// say why.
 double minimum_duration_s(const ProfileOptions& options);
 
 /// Analyses one file. Throws herscan::Error for input that cannot be analysed.
