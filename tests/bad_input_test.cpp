@@ -183,8 +183,7 @@ TEST(BadInput, FilesShorterThanOneFrameGetDegenerateProfiles) {
   // 0.25 = -12.04 dBFS; 0.5 = -6.02 dBFS (the sine reaches its peak within 3969 samples).
   EXPECT_NEAR(records[0]["loudness"]["sample_peak_dbfs"].get<double>(), 20 * std::log10(0.25),
               1e-3);
-  EXPECT_NEAR(records[2]["loudness"]["sample_peak_dbfs"].get<double>(), 20 * std::log10(0.5),
-              1e-3);
+  EXPECT_NEAR(records[2]["loudness"]["sample_peak_dbfs"].get<double>(), 20 * std::log10(0.5), 1e-3);
   std::ofstream(dir / "records.jsonl") << r.out;
   expect_valid_against_schema(dir / "records.jsonl");
 
@@ -279,7 +278,8 @@ TEST(BadInput, NamesWithNewlinesQuotesAndInvalidUtf8AreEscapedInJson) {
   ASSERT_EQ(records.size(), names.size());
   for (std::size_t i = 0; i + 1 < names.size(); ++i)  // valid UTF-8: the name itself
     EXPECT_EQ(records[i]["file"], (dir / names[i]).string());
-  for (std::size_t i = 0; i + 1 < names.size(); ++i) EXPECT_FALSE(records[i].contains("file_bytes"));
+  for (std::size_t i = 0; i + 1 < names.size(); ++i)
+    EXPECT_FALSE(records[i].contains("file_bytes"));
   // Invalid UTF-8 (a Latin-1 name): in `file` each bad byte becomes U+FFFD, so the JSON stays
   // valid; `file_bytes` holds the exact name in base64 (docs/robustness.md).
   const std::string latin1 = (dir / names.back()).string();

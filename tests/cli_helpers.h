@@ -130,7 +130,8 @@ inline Result run(const TempDir& dir, const char* exe, const std::vector<std::st
   for (std::size_t i = 0; i < args.size(); ++i) {
     if ((args[i] == "--format" || args[i] == "-f") && i + 1 < args.size()) format = args[i + 1];
     if (args[i] == "-o" && i + 1 < args.size()) output = args[i + 1];
-    not_records = not_records || args[i] == "--worker" || args[i] == "--help" || args[i] == "--version";
+    not_records =
+        not_records || args[i] == "--worker" || args[i] == "--help" || args[i] == "--version";
   }
   if (not_records) return r;
   if (output.empty()) {

@@ -130,10 +130,9 @@ TEST(Cli, BadInputsGetErrorRecordsAndTheRestIsAnalysed) {
   ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0644), 0);  // opened for reading it would block
 
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"empty.flac", "empty_file"},       {"text.flac", "not_audio"},
-      {"truncated.flac", "truncated"},    {"nan.wav", "non_finite"},
-      {"fifo", "not_a_file"},
-      {"does-not-exist.mp3", "not_found"}};
+      {"empty.flac", "empty_file"},    {"text.flac", "not_audio"},
+      {"truncated.flac", "truncated"}, {"nan.wav", "non_finite"},
+      {"fifo", "not_a_file"},          {"does-not-exist.mp3", "not_found"}};
   std::vector<std::string> args = {good.string()};
   for (const auto& [name, code] : cases) args.push_back((dir / name).string());
   args.push_back(good.string());

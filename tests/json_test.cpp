@@ -64,8 +64,11 @@ TEST(Json, ErrorRecord) {
 
 // A name that is not UTF-8 is kept exactly in file_bytes (base64); UTF-8 names have none.
 TEST(Json, FileNamesThatAreNotUtf8AreKeptExactlyInFileBytes) {
-  const std::vector<std::string> utf8 = {"", "plain.flac", "caf\xc3\xa9.flac",
-                                         "\xe2\x82\xac.wav", "\xf0\x9f\x8e\xb9.flac",
+  const std::vector<std::string> utf8 = {"",
+                                         "plain.flac",
+                                         "caf\xc3\xa9.flac",
+                                         "\xe2\x82\xac.wav",
+                                         "\xf0\x9f\x8e\xb9.flac",
                                          "\xf4\x8f\xbf\xbf"};
   for (const auto& name : utf8) {
     const auto j = error_record(name, ErrorCode::not_audio, "m");
@@ -75,8 +78,8 @@ TEST(Json, FileNamesThatAreNotUtf8AreKeptExactlyInFileBytes) {
   // Latin-1, a lone continuation byte, overlong '/', a UTF-16 surrogate, above U+10FFFF, a
   // sequence cut short, and names of 1, 2 and 3 bytes (every base64 padding).
   const std::vector<std::string> not_utf8 = {
-      "caf\xe9.flac", "\x80", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "ab\xe2\x82",
-      "\xff",         "\xff\xfe", "\xff\xfe\xfd"};
+      "caf\xe9.flac", "\x80", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+      "ab\xe2\x82",   "\xff", "\xff\xfe", "\xff\xfe\xfd"};
   for (const auto& name : not_utf8) {
     const auto j = error_record(name, ErrorCode::not_audio, "m");
     ASSERT_TRUE(j.contains("file_bytes")) << name;

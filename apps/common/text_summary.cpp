@@ -54,7 +54,8 @@ std::string text_summary(const json& p) {
   // A degenerate profile (shorter than one analysis frame): which blocks are null, and why.
   if (const json& why = at(p, "null_reasons"); why.is_object() && !why.empty()) {
     std::string names;
-    for (auto it = why.begin(); it != why.end(); ++it) names += (names.empty() ? "" : ", ") + it.key();
+    for (auto it = why.begin(); it != why.end(); ++it)
+      names += (names.empty() ? "" : ", ") + it.key();
     const json& first = why.begin().value();
     line(out, "not shown", names + ": " + (first.is_string() ? first.get<std::string>() : "?"));
   }

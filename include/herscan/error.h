@@ -22,7 +22,7 @@ enum class ErrorCode {
   invalid_format,    // a header with zero channels, zero rate or absurd values
   truncated,         // fewer frames decoded than the header promises, or a decode error mid-file
   non_finite,        // a NaN or infinite sample
-  too_short,         // unused since 0.1: a short file gets a degenerate profile (kept: codes are stable)
+  too_short,         // not produced: short files get degenerate profiles (codes stay stable)
   internal,          // a bug in herscan or a library it uses
   crashed,           // the analysis process died on this file (herscan --isolate, docs/scaling.md)
 };
