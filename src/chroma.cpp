@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 #include <numbers>
+#include <optional>
 
 #include "frame_store.h"
 #include "herscan/error.h"
@@ -62,35 +63,52 @@ namespace {
 // each weighted by its magnitude. Peaks: local maxima of the magnitude spectrum between 100 Hz
 // and 1.2 kHz (fundamentals and low partials, where inharmonicity is small) above 1 % of the
 // frame's maximum; their frequency from a parabola through the log magnitudes (exact for a
-// Gaussian window, within a few thousandths of a bin for Hann).
+// Gaussian window, within a few thousandths of a bin for Hann). Frames are added one at a time
+// (the streaming TonalProcessor needs no second pass).
+class CircularTuning {
+ public:
+  CircularTuning(double sample_rate_hz, std::size_t n_fft) : bin_hz_(sample_rate_hz / double(n_fft)) {}
+
+  void add(std::span<const float> power) {
+    float power_max = 0;
+    for (float p : power) power_max = std::max(power_max, p);
+    const auto lo = std::max<std::size_t>(1, std::size_t(std::ceil(100.0 / bin_hz_)));
+    const auto hi = std::min(power.size() - 1, std::size_t(1200.0 / bin_hz_) + 1);
+    if (lo >= hi) return;
+    mag_.resize(hi - lo + 2);  // bins lo - 1 .. hi
+    for (std::size_t k = lo - 1; k <= hi; ++k) mag_[k - (lo - 1)] = std::sqrt(power[k]);
+    auto mag = [&](std::size_t k) { return mag_[k - (lo - 1)]; };
+    const float floor = 0.01f * std::sqrt(power_max);
+    for (std::size_t k = lo; k < hi; ++k) {
+      if (!(mag(k) > mag(k - 1) && mag(k) >= mag(k + 1) && mag(k) > floor)) continue;
+      const double a = std::log(double(mag(k - 1)) + 1e-30), b = std::log(double(mag(k))),
+                   c = std::log(double(mag(k + 1)) + 1e-30);
+      const double den = a - 2 * b + c;
+      const double delta = std::abs(den) > 1e-12 ? 0.5 * (a - c) / den : 0.0;
+      const double pitch = 69.0 + 12.0 * std::log2((double(k) + delta) * bin_hz_ / 440.0);
+      const double deviation = pitch - std::round(pitch);
+      re_ += mag(k) * std::cos(2 * std::numbers::pi * deviation);
+      im_ += mag(k) * std::sin(2 * std::numbers::pi * deviation);
+    }
+  }
+
+  double semitones() const {
+    if (re_ == 0 && im_ == 0) return 0.0;
+    return std::atan2(im_, re_) / (2 * std::numbers::pi);
+  }
+
+ private:
+  double bin_hz_;
+  double re_ = 0, im_ = 0;
+  std::vector<float> mag_;
+};
+
 double circular_tuning(
     const std::function<void(const std::function<void(std::span<const float>)>&)>& for_each_frame,
     double sample_rate_hz, std::size_t n_fft) {
-  double re = 0, im = 0;
-  std::vector<float> mag;
-  for_each_frame([&](std::span<const float> power) {
-    float power_max = 0;
-    for (float p : power) power_max = std::max(power_max, p);
-    const double bin_hz = sample_rate_hz / double(n_fft);
-    const auto lo = std::max<std::size_t>(1, std::size_t(std::ceil(100.0 / bin_hz)));
-    const auto hi = std::min(power.size() - 1, std::size_t(1200.0 / bin_hz) + 1);
-    mag.assign(power.size(), 0.0f);
-    for (std::size_t k = lo - 1; k <= hi; ++k) mag[k] = std::sqrt(power[k]);
-    const float floor = 0.01f * std::sqrt(power_max);
-    for (std::size_t k = lo; k < hi; ++k) {
-      if (!(mag[k] > mag[k - 1] && mag[k] >= mag[k + 1] && mag[k] > floor)) continue;
-      const double a = std::log(double(mag[k - 1]) + 1e-30), b = std::log(double(mag[k])),
-                   c = std::log(double(mag[k + 1]) + 1e-30);
-      const double den = a - 2 * b + c;
-      const double delta = std::abs(den) > 1e-12 ? 0.5 * (a - c) / den : 0.0;
-      const double pitch = 69.0 + 12.0 * std::log2((double(k) + delta) * bin_hz / 440.0);
-      const double deviation = pitch - std::round(pitch);
-      re += mag[k] * std::cos(2 * std::numbers::pi * deviation);
-      im += mag[k] * std::sin(2 * std::numbers::pi * deviation);
-    }
-  });
-  if (re == 0 && im == 0) return 0.0;
-  return std::atan2(im, re) / (2 * std::numbers::pi);
+  CircularTuning tuning(sample_rate_hz, n_fft);
+  for_each_frame([&](std::span<const float> power) { tuning.add(power); });
+  return tuning.semitones();
 }
 
 }  // namespace
@@ -263,45 +281,74 @@ constexpr float kCompression = 10.0f;     // log(1 + 10 · x / file maximum)
 constexpr double kEdgeSeconds = 2.0;      // the opening and closing evidence
 constexpr double kActiveFraction = 1e-3;  // music: frames above −30 dB of the loudest
 
+// The median of 9 values, one lane per note: Paeth's 19-exchange network (checked on all 512
+// zero-one inputs), branch-free so that the compiler vectorises it across notes.
+void median9(const std::array<const float*, 9>& rows, std::size_t n, float* out) {
+  for (std::size_t i = 0; i < n; ++i) {
+    float p[9];
+    for (std::size_t j = 0; j < 9; ++j) p[j] = rows[j][i];
+    auto sort2 = [&](int a, int b) {
+      const float lo = p[b] < p[a] ? p[b] : p[a], hi = p[b] < p[a] ? p[a] : p[b];
+      p[a] = lo, p[b] = hi;
+    };
+    sort2(1, 2), sort2(4, 5), sort2(7, 8), sort2(0, 1), sort2(3, 4), sort2(6, 7), sort2(1, 2);
+    sort2(4, 5), sort2(7, 8), sort2(0, 3), sort2(5, 8), sort2(4, 7), sort2(3, 6), sort2(1, 4);
+    sort2(2, 5), sort2(4, 7), sort2(4, 2), sort2(6, 4), sort2(4, 2);
+    out[i] = p[4];
+  }
+}
+
 class KeyChroma {
  public:
-  KeyChroma(double sample_rate_hz, std::size_t n_fft, double tuning)
-      : bin_hz_(sample_rate_hz / double(n_fft)), tuning_(tuning) {
+  KeyChroma(double sample_rate_hz, std::size_t n_fft) : bin_hz_(sample_rate_hz / double(n_fft)) {
     for (int h = 1; h <= kHarmonics; ++h)
       offsets_.push_back(int(std::lround(12.0 * std::log2(double(h)))));
   }
 
-  // The semitone spectrum of one frame from its spectral peaks only (HPCP-style): each local
-  // maximum of the magnitude spectrum contributes its magnitude at its frequency, refined by a
-  // parabola through the log magnitudes and split linearly between the two nearest semitones.
-  // Using every bin instead would smear a bass note's ±2-bin Hann main lobe over ±2.7 semitones
-  // at 130 Hz (a C would raise its minor third).
-  void semitones(std::span<const float> power, std::span<float> out) const {
-    std::fill(out.begin(), out.end(), 0.0f);
+  // The spectral peaks of one frame (HPCP-style): each local maximum of the magnitude spectrum,
+  // its frequency refined by a parabola through the log magnitudes. Appends (MIDI pitch −
+  // kLowNote, magnitude) pairs, before the tuning correction, for the peaks that reach the
+  // semitone range under any tuning in [−0.5, 0.5]: the file's tuning is known only at its end.
+  // Using every bin instead of peaks would smear a bass note's ±2-bin Hann main lobe over ±2.7
+  // semitones at 130 Hz (a C would raise its minor third).
+  void peaks(std::span<const float> power, float frame_max, std::vector<float>& out) const {
     // Local maxima of the magnitude are local maxima of the power: the square roots and
     // logarithms are taken at the peaks only (log |X| = ½ log |X|²). Peaks more than 60 dB below
     // the frame's largest are ignored: after compression they would weigh under 0.4 % of it, and
     // a noisy spectrum has hundreds of them.
-    float frame_max = 0;
-    for (float p : power) frame_max = std::max(frame_max, p);
     const float floor = 1e-6f * frame_max;
-    for (std::size_t k = 1; k + 1 < power.size(); ++k) {
+    const auto first = std::size_t(
+        std::max(1.0, std::floor(440.0 * std::exp2((kLowNote - 1.5 - 69.0) / 12.0) / bin_hz_) - 1));
+    const auto last = std::min<std::size_t>(
+        power.size() - 1,
+        std::size_t(std::ceil(440.0 * std::exp2((kTopNote + 1.5 - 69.0) / 12.0) / bin_hz_)) + 2);
+    for (std::size_t k = first; k < last; ++k) {
       const float pk = power[k];
       if (!(pk > power[k - 1] && pk >= power[k + 1] && pk > floor)) continue;
-      const double m = std::sqrt(double(pk));
       const double a = 0.5 * std::log(double(power[k - 1]) + 1e-60), b = 0.5 * std::log(double(pk)),
                    c = 0.5 * std::log(double(power[k + 1]) + 1e-60);
       const double den = a - 2 * b + c;
       const double delta = std::abs(den) > 1e-12 ? 0.5 * (a - c) / den : 0.0;
       const double f = (double(k) + delta) * bin_hz_;
       if (f <= 0) continue;
-      const double p = 69.0 + 12.0 * std::log2(f / 440.0) - tuning_;
+      const double p = 69.0 + 12.0 * std::log2(f / 440.0) - kLowNote;
+      if (p < -1.5 || p > kTopNote - kLowNote + 1.5) continue;
+      out.push_back(float(p));
+      out.push_back(float(std::sqrt(double(pk))));
+    }
+  }
+
+  // The semitone spectrum of one frame from its peaks (pairs from peaks()), each split linearly
+  // between the two nearest semitones after the tuning correction.
+  void semitones(std::span<const float> peaks, double tuning, std::span<float> out) const {
+    std::fill(out.begin(), out.end(), 0.0f);
+    for (std::size_t i = 0; i + 1 < peaks.size(); i += 2) {
+      const double p = double(peaks[i]) - tuning, m = peaks[i + 1];
       const int lo = int(std::floor(p));
       const double frac = p - lo;
-      if (lo >= kLowNote && lo <= kTopNote)
-        out[std::size_t(lo - kLowNote)] += float(m * (1 - frac));
-      if (lo + 1 >= kLowNote && lo + 1 <= kTopNote)
-        out[std::size_t(lo + 1 - kLowNote)] += float(m * frac);
+      if (lo >= 0 && lo <= kTopNote - kLowNote) out[std::size_t(lo)] += float(m * (1 - frac));
+      if (lo + 1 >= 0 && lo + 1 <= kTopNote - kLowNote)
+        out[std::size_t(lo + 1)] += float(m * frac);
     }
   }
 
@@ -328,7 +375,7 @@ class KeyChroma {
   }
 
  private:
-  double bin_hz_, tuning_;
+  double bin_hz_;
   std::vector<int> offsets_;
 };
 
@@ -337,23 +384,60 @@ class KeyChroma {
 struct TonalProcessor::Impl {
   StftConfig stft;
   TonalConfig config;
-  detail::FrameStore store;
+  KeyChroma key_chroma;
+  // herscan's tuning is accumulated frame by frame; librosa's needs the power spectra again.
+  std::optional<CircularTuning> tuning;
+  bool store_power;
+  detail::FrameStore power_store;  // chroma_stft needs the file's tuning first
+  detail::FrameStore peak_store;   // (pitch, magnitude) rows of the key's spectral peaks
+  std::vector<std::uint16_t> peak_counts;  // peaks per frame
+  std::vector<float> peaks;                // one frame's, before they are stored
   std::vector<float> level;  // Σ|X| of each frame: where the music starts and ends
   float max_power = 0;       // the largest bin of the file's power spectra
+  std::size_t frames = 0;
   TonalResult result;
   bool finished = false;
-  Impl(const StftConfig& s, const TonalConfig& c) : stft(s), config(c), store(s.n_fft / 2 + 1) {}
+  Impl(const StftConfig& s, const TonalConfig& c)
+      : stft(s),
+        config(c),
+        key_chroma(s.sample_rate_hz, s.n_fft),
+        store_power(c.want_chroma ||
+                    (!c.tuning_semitones && c.tuning_method != TuningMethod::herscan)),
+        power_store(s.n_fft / 2 + 1),
+        peak_store(2) {
+    if (!c.tuning_semitones && c.tuning_method == TuningMethod::herscan)
+      tuning.emplace(s.sample_rate_hz, s.n_fft);
+  }
 
-  void for_each(const std::function<void(std::span<const float>)>& f) const {
-    store.for_each([&](std::size_t, std::span<const float> row) { f(row); });
+  void consume(const StftFrame& frame) {
+    ++frames;
+    if (store_power) power_store.append(frame.power);
+    if (tuning) tuning->add(frame.power);
+    float frame_max = 0;
+    for (float p : frame.power) frame_max = std::max(frame_max, p);
+    max_power = std::max(max_power, frame_max);
+    if (config.want_key) {
+      double magnitude = 0;
+      for (float m : frame.magnitude) magnitude += m;
+      level.push_back(float(magnitude));
+      peaks.clear();
+      key_chroma.peaks(frame.power, frame_max, peaks);
+      for (std::size_t i = 0; i < peaks.size(); i += 2)
+        peak_store.append(std::span<const float>(peaks.data() + i, 2));
+      peak_counts.push_back(std::uint16_t(peaks.size() / 2));
+    }
+  }
+
+  void for_each_power(const std::function<void(std::span<const float>)>& f) const {
+    power_store.for_each([&](std::size_t, std::span<const float> row) { f(row); });
   }
 
   void compute_chroma() {
     ChromaFilterbank fb(stft.sample_rate_hz, stft.n_fft, result.tuning_semitones);
     std::array<RunningSummary, 12> stats;
     std::array<float, 12> raw{};
-    if (config.keep_chroma_frames) result.chroma_frames.reserve(store.rows() * 12);
-    for_each([&](std::span<const float> power) {
+    if (config.keep_chroma_frames) result.chroma_frames.reserve(power_store.rows() * 12);
+    for_each_power([&](std::span<const float> power) {
       fb.apply(power, raw);
       float peak = 0;
       for (float v : raw) peak = std::max(peak, std::abs(v));
@@ -369,7 +453,7 @@ struct TonalProcessor::Impl {
   }
 
   void compute_key() {
-    KeyChroma kc(stft.sample_rate_hz, stft.n_fft, result.tuning_semitones);
+    const double tuning_semitones = result.tuning_semitones;
     // The compression scale: the file's loudest spectral peak (seen in consume()).
     const float file_max = std::sqrt(max_power);
     KeyEvidence evidence;
@@ -383,32 +467,46 @@ struct TonalProcessor::Impl {
       // Frame t is folded once frames up to t + 4 are in the ring (a centred temporal
       // median; the ends repeat the edge frames, scipy's mode="nearest").
       std::vector<std::vector<float>> ring(kMedianFrames, std::vector<float>(kNotes));
-      std::vector<float> column(kMedianFrames), median(kNotes);
+      std::vector<float> median(kNotes);
       const std::size_t half = kMedianFrames / 2;
       std::size_t seen = 0;
       auto process = [&](std::size_t t) {
-        for (std::size_t n = 0; n < kNotes; ++n) {
-          for (std::size_t j = 0; j < kMedianFrames; ++j) {
-            const auto u = std::clamp<std::ptrdiff_t>(std::ptrdiff_t(t + j) - std::ptrdiff_t(half),
-                                                      0, std::ptrdiff_t(seen) - 1);
-            column[j] = ring[std::size_t(u) % kMedianFrames][n];
-          }
-          std::nth_element(column.begin(), column.begin() + std::ptrdiff_t(half), column.end());
-          median[n] = column[half];
+        std::array<const float*, kMedianFrames> rows;
+        for (std::size_t j = 0; j < kMedianFrames; ++j) {
+          const auto u = std::clamp<std::ptrdiff_t>(std::ptrdiff_t(t + j) - std::ptrdiff_t(half),
+                                                    0, std::ptrdiff_t(seen) - 1);
+          rows[j] = ring[std::size_t(u) % kMedianFrames].data();
         }
-        const auto chroma = kc.fold(median);
+        median9(rows, kNotes, median.data());
+        const auto chroma = key_chroma.fold(median);
         for (std::size_t c = 0; c < 12; ++c) {
           evidence.global[c] += chroma[c];
           if (t >= first && t < first + edge) evidence.opening[c] += chroma[c];
           if (t + edge >= last && t <= last) evidence.closing[c] += chroma[c];
         }
       };
-      for_each([&](std::span<const float> power) {
+      // The stored peaks, regrouped into frames.
+      std::vector<float> frame_peaks;
+      std::size_t frame = 0;
+      auto end_frame = [&] {
         std::vector<float>& slot = ring[seen % kMedianFrames];
-        kc.semitones(power, slot);
+        key_chroma.semitones(frame_peaks, tuning_semitones, slot);
         for (float& v : slot) v = std::log1p(gain * v);
         ++seen;
         if (seen > half) process(seen - 1 - half);
+        frame_peaks.clear();
+        ++frame;
+      };
+      auto end_empty_frames = [&] {
+        while (frame < peak_counts.size() && peak_counts[frame] == 0) end_frame();
+      };
+      end_empty_frames();
+      peak_store.for_each([&](std::size_t, std::span<const float> peak) {
+        frame_peaks.insert(frame_peaks.end(), peak.begin(), peak.end());
+        if (frame_peaks.size() / 2 == peak_counts[frame]) {
+          end_frame();
+          end_empty_frames();
+        }
       });
       for (std::size_t t = seen > half ? seen - half : 0; t < seen; ++t) process(t);
     }
@@ -431,23 +529,22 @@ TonalProcessor::TonalProcessor(const StftConfig& stft, const TonalConfig& config
 TonalProcessor::~TonalProcessor() = default;
 
 void TonalProcessor::consume(const StftFrame& frame) {
-  impl_->store.append(frame.power);
-  double magnitude = 0;
-  for (float m : frame.magnitude) magnitude += m;
-  impl_->level.push_back(float(magnitude));
-  for (float p : frame.power) impl_->max_power = std::max(impl_->max_power, p);
+  impl_->consume(frame);
 }
 
 void TonalProcessor::finish() {
   Impl& s = *impl_;
   if (s.finished) return;
   s.finished = true;
-  s.result.frames = s.store.rows();
-  s.result.tuning_semitones =
-      s.config.tuning_semitones
-          ? *s.config.tuning_semitones
-          : estimate_tuning_from([&](const auto& f) { s.for_each(f); }, s.stft.sample_rate_hz,
-                                 s.stft.n_fft, s.config.tuning_method);
+  s.result.frames = s.frames;
+  if (s.config.tuning_semitones)
+    s.result.tuning_semitones = *s.config.tuning_semitones;
+  else if (s.tuning)
+    s.result.tuning_semitones = s.tuning->semitones();
+  else
+    s.result.tuning_semitones =
+        estimate_tuning_from([&](const auto& f) { s.for_each_power(f); }, s.stft.sample_rate_hz,
+                             s.stft.n_fft, s.config.tuning_method);
   s.result.has_chroma = s.config.want_chroma;
   s.result.has_key = s.config.want_key;
   if (s.config.want_chroma) s.compute_chroma();
