@@ -10,6 +10,7 @@
 
 #include "frame_store.h"
 #include "herscan/error.h"
+#include "simd/kernels.h"
 
 namespace herscan {
 
@@ -67,7 +68,8 @@ namespace {
 // (the streaming TonalProcessor needs no second pass).
 class CircularTuning {
  public:
-  CircularTuning(double sample_rate_hz, std::size_t n_fft) : bin_hz_(sample_rate_hz / double(n_fft)) {}
+  CircularTuning(double sample_rate_hz, std::size_t n_fft)
+      : bin_hz_(sample_rate_hz / double(n_fft)) {}
 
   void add(std::span<const float> power) {
     float power_max = 0;
@@ -234,31 +236,18 @@ ChromaFilterbank::ChromaFilterbank(double sample_rate_hz, std::size_t n_fft, dou
       dense_[std::size_t(row) * bins_ + k] = float(w[std::size_t(c)] / norm * octave_weight);
     }
   }
-  float largest = 0;
-  for (float v : dense_) largest = std::max(largest, v);
-  for (std::size_t c = 0; c < 12; ++c)
-    for (std::size_t k = 0; k < bins_; ++k) {
-      const float v = dense_[c * bins_ + k];
-      if (v > 1e-9f * largest) rows_[c].emplace_back(std::uint32_t(k), v);
-    }
 }
 
 void ChromaFilterbank::apply(std::span<const float> power, std::span<float, 12> raw) const {
-  for (std::size_t c = 0; c < 12; ++c) {
-    double sum = 0;
-    for (const auto& [k, w] : rows_[c]) sum += double(w) * power[k];
-    raw[c] = float(sum);
-  }
+  // Dense rows through the SIMD dot product: about half of each row is non-zero (a Gaussian
+  // in every octave), too many for a sparse walk to pay.
+  const auto& k = simd::kernels();
+  for (std::size_t c = 0; c < 12; ++c)
+    raw[c] = float(k.dot(dense_.data() + c * bins_, power.data(), bins_));
 }
 
 float ChromaFilterbank::weight(std::size_t chroma, std::size_t bin) const {
   return dense_.at(chroma * bins_ + bin);
-}
-
-std::size_t ChromaFilterbank::nonzeros() const noexcept {
-  std::size_t n = 0;
-  for (const auto& r : rows_) n += r.size();
-  return n;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -347,8 +336,7 @@ class KeyChroma {
       const int lo = int(std::floor(p));
       const double frac = p - lo;
       if (lo >= 0 && lo <= kTopNote - kLowNote) out[std::size_t(lo)] += float(m * (1 - frac));
-      if (lo + 1 >= 0 && lo + 1 <= kTopNote - kLowNote)
-        out[std::size_t(lo + 1)] += float(m * frac);
+      if (lo + 1 >= 0 && lo + 1 <= kTopNote - kLowNote) out[std::size_t(lo + 1)] += float(m * frac);
     }
   }
 
@@ -388,12 +376,12 @@ struct TonalProcessor::Impl {
   // herscan's tuning is accumulated frame by frame; librosa's needs the power spectra again.
   std::optional<CircularTuning> tuning;
   bool store_power;
-  detail::FrameStore power_store;  // chroma_stft needs the file's tuning first
-  detail::FrameStore peak_store;   // (pitch, magnitude) rows of the key's spectral peaks
+  detail::FrameStore power_store;          // chroma_stft needs the file's tuning first
+  detail::FrameStore peak_store;           // (pitch, magnitude) rows of the key's spectral peaks
   std::vector<std::uint16_t> peak_counts;  // peaks per frame
   std::vector<float> peaks;                // one frame's, before they are stored
-  std::vector<float> level;  // Σ|X| of each frame: where the music starts and ends
-  float max_power = 0;       // the largest bin of the file's power spectra
+  std::vector<float> level;                // Σ|X| of each frame: where the music starts and ends
+  float max_power = 0;                     // the largest bin of the file's power spectra
   std::size_t frames = 0;
   TonalResult result;
   bool finished = false;
@@ -473,8 +461,8 @@ struct TonalProcessor::Impl {
       auto process = [&](std::size_t t) {
         std::array<const float*, kMedianFrames> rows;
         for (std::size_t j = 0; j < kMedianFrames; ++j) {
-          const auto u = std::clamp<std::ptrdiff_t>(std::ptrdiff_t(t + j) - std::ptrdiff_t(half),
-                                                    0, std::ptrdiff_t(seen) - 1);
+          const auto u = std::clamp<std::ptrdiff_t>(std::ptrdiff_t(t + j) - std::ptrdiff_t(half), 0,
+                                                    std::ptrdiff_t(seen) - 1);
           rows[j] = ring[std::size_t(u) % kMedianFrames].data();
         }
         median9(rows, kNotes, median.data());

@@ -7,6 +7,7 @@
 
 #include "frame_store.h"
 #include "herscan/error.h"
+#include "simd/kernels.h"
 
 namespace herscan {
 
@@ -94,10 +95,8 @@ float MelFilterbank::weight(std::size_t band, std::size_t bin) const {
 void MelFilterbank::apply(std::span<const float> power, std::span<float> mel) const {
   for (std::size_t m = 0; m < bands_.size(); ++m) {
     const Band& b = bands_[m];
-    const float* p = power.data() + b.first_bin;
-    double sum = 0;
-    for (std::size_t j = 0; j < b.weights.size(); ++j) sum += double(b.weights[j]) * p[j];
-    mel[m] = float(sum);
+    mel[m] =
+        float(simd::kernels().dot(b.weights.data(), power.data() + b.first_bin, b.weights.size()));
   }
 }
 

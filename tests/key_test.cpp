@@ -209,14 +209,13 @@ TEST(Key, ProfilesCandidatesAndNames) {
 
 // librosa.filters.chroma: each FFT bin's weights are L2-normalised across the pitch classes before
 // the octave weighting, and a bin at a pitch class's centre frequency weighs most on that class.
-TEST(ChromaFilterbank, ShapeAndSparsity) {
+TEST(ChromaFilterbank, Shape) {
   ChromaFilterbank fb(kRate, 2048);
   const std::size_t a440 = std::size_t(std::lround(440.0 * 2048 / kRate));  // bin 41 ≈ 440.6 Hz
   std::size_t best = 0;
   for (std::size_t c = 1; c < 12; ++c)
     if (fb.weight(c, a440) > fb.weight(best, a440)) best = c;
   EXPECT_EQ(best, 9u) << "A";
-  EXPECT_LT(fb.nonzeros(), 12u * 1025u) << "sparse: negligible weights are not stored";
   std::array<float, 12> out{};
   std::vector<float> power(1025, 0.0f);
   power[a440] = 1.0f;

@@ -74,6 +74,7 @@ TEST_P(SimdTargets, ReductionsMatchScalar) {
     // about n·2^-53 of the sum of the magnitudes of its terms (here ≤ n).
     const double order = 1e-15 * double(n + 1) * double(n + 1);
     EXPECT_NEAR(vec.sum_squares(a.data(), n), ref.sum_squares(a.data(), n), order);
+    EXPECT_NEAR(vec.dot(a.data(), b.data(), n), ref.dot(a.data(), b.data(), n), order);
     EXPECT_NEAR(vec.spread(S.data(), f.data(), 500.0, n), ref.spread(S.data(), f.data(), 500.0, n),
                 1e-12 * std::max(1.0, ref.spread(S.data(), f.data(), 500.0, n)));
     std::vector<float> tiny = a;  // values within ±1e-10 count as positive

@@ -58,20 +58,18 @@ double estimate_tuning_from(
 double estimate_tuning(std::span<const float> mono, const StftConfig& stft,
                        TuningMethod method = TuningMethod::herscan);
 
-/// librosa.filters.chroma for a (rate, n_fft, tuning), stored sparse: per pitch class the bins
-/// whose weight exceeds 1e-9 of the largest weight (the rest change no float sum).
+/// librosa.filters.chroma for a (rate, n_fft, tuning), stored dense (12 × bins): about half of
+/// each row is non-zero, a Gaussian in every octave, so the SIMD dot product beats a sparse walk.
 class ChromaFilterbank {
  public:
   ChromaFilterbank(double sample_rate_hz, std::size_t n_fft, double tuning_semitones = 0);
   /// raw[c] = Σ_k W[c,k] · power[k]
   void apply(std::span<const float> power, std::span<float, 12> raw) const;
-  float weight(std::size_t chroma, std::size_t bin) const;  ///< dense view (tests)
-  std::size_t nonzeros() const noexcept;
+  float weight(std::size_t chroma, std::size_t bin) const;  ///< W[c,k] (tests)
 
  private:
   std::size_t bins_;
-  std::array<std::vector<std::pair<std::uint32_t, float>>, 12> rows_;
-  std::vector<float> dense_;  // 12 × bins, for weight()
+  std::vector<float> dense_;  // 12 × bins
 };
 
 struct TonalConfig {

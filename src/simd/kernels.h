@@ -36,6 +36,9 @@ struct Kernels {
                                 std::size_t n);
   /// Σ x[k]² in double.
   double (*sum_squares)(const float* x, std::size_t n);
+  /// Σ a[k]·b[k], the products of the floats exact in double and summed in double (the mel and
+  /// chroma filterbanks).
+  double (*dot)(const float* a, const float* b, std::size_t n);
   /// How many i in 1..n−1 have negative(x[i]) ≠ negative(x[i−1]), where negative(v) means
   /// |v| > 1e-10 and v's sign bit set (librosa's zero crossings).
   std::size_t (*sign_changes)(const float* x, std::size_t n);
