@@ -123,19 +123,17 @@ void SpectralProcessor::consume(const StftFrame& frame) {
       std::sqrt(kernels.spread(S.data(), freqs_hz_.data(), out.centroid_hz, bins) / norm);
 
   // Roll-off: librosa accumulates in float32 (numpy cumsum of a float32 array) and compares
-  // with fraction × total in float32; doing the same keeps the chosen bin identical.
-  float total = 0;
-  for (std::size_t k = 0; k < bins; ++k) total += S[k];
-  const float threshold = float(config_.rolloff_fraction) * total;
+  // with fraction × the last cumulative value in float32; doing the same keeps the chosen bin
+  // identical. The cumulative sums of magnitudes never decrease, so the first bin reaching the
+  // threshold is found by bisection.
+  cumulative_.resize(bins);
   float cumulative = 0;
-  out.rolloff_hz = freqs_hz_.back();
-  for (std::size_t k = 0; k < bins; ++k) {
-    cumulative += S[k];
-    if (cumulative >= threshold) {
-      out.rolloff_hz = freqs_hz_[k];
-      break;
-    }
-  }
+  for (std::size_t k = 0; k < bins; ++k) cumulative_[k] = cumulative += S[k];
+  const float threshold = float(config_.rolloff_fraction) * cumulative;
+  const auto reached = std::lower_bound(cumulative_.begin(), cumulative_.end(), threshold);
+  out.rolloff_hz = reached == cumulative_.end()
+                       ? freqs_hz_.back()
+                       : freqs_hz_[std::size_t(reached - cumulative_.begin())];
 
   // Flatness on the power spectrum floored at amin = 1e-10 (logarithms in float, as librosa's
   // float32 arrays; the spectrum_sums kernel).
