@@ -71,9 +71,8 @@ class CircularTuning {
   CircularTuning(double sample_rate_hz, std::size_t n_fft)
       : bin_hz_(sample_rate_hz / double(n_fft)) {}
 
-  void add(std::span<const float> power) {
-    float power_max = 0;
-    for (float p : power) power_max = std::max(power_max, p);
+  /// One frame's power spectrum and its largest value.
+  void add(std::span<const float> power, float power_max) {
     const auto lo = std::max<std::size_t>(1, std::size_t(std::ceil(100.0 / bin_hz_)));
     const auto hi = std::min(power.size() - 1, std::size_t(1200.0 / bin_hz_) + 1);
     if (lo >= hi) return;
@@ -109,7 +108,9 @@ double circular_tuning(
     const std::function<void(const std::function<void(std::span<const float>)>&)>& for_each_frame,
     double sample_rate_hz, std::size_t n_fft) {
   CircularTuning tuning(sample_rate_hz, n_fft);
-  for_each_frame([&](std::span<const float> power) { tuning.add(power); });
+  for_each_frame([&](std::span<const float> power) {
+    tuning.add(power, simd::kernels().max_abs(power.data(), power.size()));
+  });
   return tuning.semitones();
 }
 
@@ -400,14 +401,12 @@ struct TonalProcessor::Impl {
   void consume(const StftFrame& frame) {
     ++frames;
     if (store_power) power_store.append(frame.power);
-    if (tuning) tuning->add(frame.power);
-    float frame_max = 0;
-    for (float p : frame.power) frame_max = std::max(frame_max, p);
+    const auto& k = simd::kernels();
+    const float frame_max = k.max_abs(frame.power.data(), frame.power.size());  // power ≥ 0
+    if (tuning) tuning->add(frame.power, frame_max);
     max_power = std::max(max_power, frame_max);
     if (config.want_key) {
-      double magnitude = 0;
-      for (float m : frame.magnitude) magnitude += m;
-      level.push_back(float(magnitude));
+      level.push_back(float(k.sum(frame.magnitude.data(), frame.magnitude.size())));
       peaks.clear();
       key_chroma.peaks(frame.power, frame_max, peaks);
       for (std::size_t i = 0; i < peaks.size(); i += 2)

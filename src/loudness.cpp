@@ -197,13 +197,12 @@ class TruePeak {
       std::vector<float>& buf = work_;
       buf.resize(keep + frames);
       std::copy(history_[std::size_t(c)].begin(), history_[std::size_t(c)].end(), buf.begin());
-      float local_max = 0;
-      for (std::size_t i = 0; i < frames; ++i) {
+      for (std::size_t i = 0; i < frames; ++i)
         buf[keep + i] = x[i * std::size_t(channels_) + std::size_t(c)];
-        local_max = std::max(local_max, std::abs(buf[keep + i]));
-      }
-      peak_ = std::max(peak_, double(local_max));  // phase 0: the samples themselves
-      for (std::size_t i = 0; i < keep; ++i) local_max = std::max(local_max, std::abs(buf[i]));
+      const auto& k = simd::kernels();
+      // Phase 0 is the samples themselves.
+      peak_ = std::max(peak_, double(k.max_abs(buf.data() + keep, frames)));
+      const float local_max = k.max_abs(buf.data(), keep + frames);
       // Exact skip: no interpolated value can exceed Σ|h_p| · max|x| over the block.
       if (double(local_max) * gain_bound_ > peak_) interpolate(buf, frames);
       std::copy(buf.end() - std::ptrdiff_t(keep), buf.end(), history_[std::size_t(c)].begin());
@@ -390,9 +389,7 @@ LoudnessMeter& LoudnessMeter::operator=(LoudnessMeter&&) noexcept = default;
 void LoudnessMeter::push(const float* interleaved, std::size_t frames) {
   Impl& s = *impl_;
   if (s.finished) throw Error(ErrorCode::invalid_argument, "LoudnessMeter::push after finish");
-  float peak = 0;
-  const std::size_t n = frames * std::size_t(s.config.channels);
-  for (std::size_t i = 0; i < n; ++i) peak = std::max(peak, std::abs(interleaved[i]));
+  const float peak = simd::kernels().max_abs(interleaved, frames * std::size_t(s.config.channels));
   s.sample_peak = std::max(s.sample_peak, double(peak));
   if (s.true_peak) s.true_peak->push(interleaved, frames);
   s.filter(interleaved, frames);

@@ -75,6 +75,8 @@ TEST_P(SimdTargets, ReductionsMatchScalar) {
     const double order = 1e-15 * double(n + 1) * double(n + 1);
     EXPECT_NEAR(vec.sum_squares(a.data(), n), ref.sum_squares(a.data(), n), order);
     EXPECT_NEAR(vec.dot(a.data(), b.data(), n), ref.dot(a.data(), b.data(), n), order);
+    EXPECT_NEAR(vec.sum(a.data(), n), ref.sum(a.data(), n), order);
+    EXPECT_EQ(vec.max_abs(a.data(), n), ref.max_abs(a.data(), n)) << "a maximum is exact";
     EXPECT_NEAR(vec.spread(S.data(), f.data(), 500.0, n), ref.spread(S.data(), f.data(), 500.0, n),
                 1e-12 * std::max(1.0, ref.spread(S.data(), f.data(), 500.0, n)));
     std::vector<float> tiny = a;  // values within ±1e-10 count as positive

@@ -36,6 +36,10 @@ struct Kernels {
                                 std::size_t n);
   /// Σ x[k]² in double.
   double (*sum_squares)(const float* x, std::size_t n);
+  /// max |x[k]| (0 for n = 0): sample peaks, and the largest bin of a power spectrum.
+  float (*max_abs)(const float* x, std::size_t n);
+  /// Σ x[k] in double.
+  double (*sum)(const float* x, std::size_t n);
   /// Σ a[k]·b[k], the products of the floats exact in double and summed in double (the mel and
   /// chroma filterbanks).
   double (*dot)(const float* a, const float* b, std::size_t n);
