@@ -56,6 +56,9 @@ void run(benchmark::State& state, SimdTarget target, const std::string& kernel) 
     } else if (kernel == "sum_squares") {
       benchmark::DoNotOptimize(k.sum_squares(a.data(), kFrame));
       items = kFrame;
+    } else if (kernel == "count_non_finite") {
+      benchmark::DoNotOptimize(k.count_non_finite(a.data(), kFrame));
+      items = kFrame;
     } else if (kernel == "max_abs") {
       benchmark::DoNotOptimize(k.max_abs(a.data(), kFrame));
       items = kFrame;
@@ -80,7 +83,7 @@ void run(benchmark::State& state, SimdTarget target, const std::string& kernel) 
 int main(int argc, char** argv) {
   for (const char* kernel :
        {"window", "power_magnitude", "spectrum_sums", "spread", "scaled_diff_squared",
-        "sum_squares", "max_abs", "sum", "dot", "sign_changes", "fir_max_abs"})
+        "sum_squares", "count_non_finite", "max_abs", "sum", "dot", "sign_changes", "fir_max_abs"})
     for (SimdTarget t : herscan::supported_simd_targets())
       benchmark::RegisterBenchmark(
           (std::string(kernel) + "/" + std::string(herscan::simd_target_name(t))).c_str(),

@@ -7,6 +7,7 @@
 
 #include "herscan/error.h"
 #include "herscan/version.h"
+#include "simd/kernels.h"
 
 namespace herscan {
 namespace {
@@ -111,6 +112,8 @@ namespace {
 void check_finite(const float* samples, std::size_t frames, int channels, std::int64_t first_frame,
                   double rate_hz, const std::filesystem::path& path) {
   const std::size_t n = frames * std::size_t(channels);
+  if (simd::kernels().count_non_finite(samples, n) == 0) [[likely]]
+    return;
   for (std::size_t i = 0; i < n; ++i) {
     if (!std::isfinite(samples[i])) [[unlikely]] {
       const std::int64_t frame = first_frame + std::int64_t(i / std::size_t(channels));

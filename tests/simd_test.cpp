@@ -77,6 +77,13 @@ TEST_P(SimdTargets, ReductionsMatchScalar) {
     EXPECT_NEAR(vec.dot(a.data(), b.data(), n), ref.dot(a.data(), b.data(), n), order);
     EXPECT_NEAR(vec.sum(a.data(), n), ref.sum(a.data(), n), order);
     EXPECT_EQ(vec.max_abs(a.data(), n), ref.max_abs(a.data(), n)) << "a maximum is exact";
+    std::vector<float> bad = a;
+    for (std::size_t k = 0; k < n; k += 7)
+      bad[k] = k % 3 == 0 ? NAN : (k % 3 == 1 ? INFINITY : -INFINITY);
+    const std::size_t expected_bad = n == 0 ? 0 : (n - 1) / 7 + 1;
+    EXPECT_EQ(ref.count_non_finite(bad.data(), n), expected_bad);
+    EXPECT_EQ(vec.count_non_finite(bad.data(), n), expected_bad);
+    EXPECT_EQ(vec.count_non_finite(a.data(), n), 0u);
     EXPECT_NEAR(vec.spread(S.data(), f.data(), 500.0, n), ref.spread(S.data(), f.data(), 500.0, n),
                 1e-12 * std::max(1.0, ref.spread(S.data(), f.data(), 500.0, n)));
     std::vector<float> tiny = a;  // values within ±1e-10 count as positive

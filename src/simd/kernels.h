@@ -36,6 +36,8 @@ struct Kernels {
                                 std::size_t n);
   /// Σ x[k]² in double.
   double (*sum_squares)(const float* x, std::size_t n);
+  /// How many of x[0..n) are NaN or ±Inf (the exponent bits all set).
+  std::size_t (*count_non_finite)(const float* x, std::size_t n);
   /// max |x[k]| (0 for n = 0): sample peaks, and the largest bin of a power spectrum.
   float (*max_abs)(const float* x, std::size_t n);
   /// Σ x[k] in double.
