@@ -13,38 +13,52 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-// Whether `s` is well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points
-// above U+10FFFF).
-bool is_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    std::size_t len;
-    unsigned lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
-    if (b < 0x80) {
-      ++i;
-      continue;
-    } else if (b >= 0xC2 && b <= 0xDF) {
-      len = 2;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-      len = 3;
-      if (b == 0xE0) lo = 0xA0;
-      if (b == 0xED) hi = 0x9F;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-      len = 4;
-      if (b == 0xF0) lo = 0x90;
-      if (b == 0xF4) hi = 0x8F;
-    } else {
-      return false;
-    }
-    if (s.size() - i < len) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      const auto c = static_cast<unsigned char>(s[i + k]);
-      if (c < (k == 1 ? lo : 0x80u) || c > (k == 1 ? hi : 0xBFu)) return false;
-    }
-    i += len;
+// The length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlong forms, surrogates
+// or code points above U+10FFFF), or 0 when the bytes there are not one.
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+  const auto b = static_cast<unsigned char>(s[i]);
+  std::size_t len;
+  unsigned lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+  if (b < 0x80) {
+    return 1;
+  } else if (b >= 0xC2 && b <= 0xDF) {
+    len = 2;
+  } else if (b >= 0xE0 && b <= 0xEF) {
+    len = 3;
+    if (b == 0xE0) lo = 0xA0;
+    if (b == 0xED) hi = 0x9F;
+  } else if (b >= 0xF0 && b <= 0xF4) {
+    len = 4;
+    if (b == 0xF0) lo = 0x90;
+    if (b == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
   }
-  return true;
+  if (s.size() - i < len) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    const auto c = static_cast<unsigned char>(s[i + k]);
+    if (c < (k == 1 ? lo : 0x80u) || c > (k == 1 ? hi : 0xBFu)) return 0;
+  }
+  return len;
+}
+
+// `s` with each byte that does not start a well-formed sequence replaced by U+FFFD; `valid` says
+// whether there was none.
+std::string valid_utf8(std::string_view s, bool& valid) {
+  std::string out;
+  valid = true;
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t len = utf8_length(s, i);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";
+      valid = false;
+      ++i;
+    } else {
+      out.append(s.substr(i, len));
+      i += len;
+    }
+  }
+  return out;
 }
 
 constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -61,12 +75,14 @@ std::string base64(std::string_view bytes) {
   return out;
 }
 
-// `"file": name`, and `"file_bytes"` (its bytes in base64) when the name is not UTF-8: JSON
-// strings are Unicode, so the dump replaces each invalid byte with U+FFFD; the base64 copy keeps
-// the name exactly (docs/robustness.md).
+// `"file": name`, and, when the name is not UTF-8, `"file_bytes"` (its bytes in base64): JSON
+// strings are Unicode, so `file` then shows each invalid byte as U+FFFD and the base64 copy
+// keeps the name exactly (docs/robustness.md). Every string of a record is then valid UTF-8, so
+// any dump() of it works.
 void add_file(nlohmann::ordered_json& j, const std::string& file) {
-  j["file"] = file;
-  if (!is_utf8(file)) j["file_bytes"] = base64(file);
+  bool valid = true;
+  j["file"] = valid_utf8(file, valid);
+  if (!valid) j["file_bytes"] = base64(file);
 }
 
 // A finite number rounded to 7 significant digits (the precision of the float arithmetic
@@ -304,7 +320,9 @@ nlohmann::ordered_json error_record(const std::string& file, ErrorCode code,
                                     const std::string& message) {
   json j = {{"schema", profile_schema_id}};
   add_file(j, file);
-  j["error"] = {{"code", std::string(error_code_name(code))}, {"message", message}};
+  bool valid = true;  // a message may quote a file name
+  j["error"] = {{"code", std::string(error_code_name(code))},
+                {"message", valid_utf8(message, valid)}};
   return j;
 }
 
