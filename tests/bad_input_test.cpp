@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_helpers.h"
+#include "herscan/error.h"
+#include "herscan/profile.h"
 #include "test_signals.h"
 
 namespace herscan {
@@ -298,6 +300,28 @@ TEST(BadInput, NamesWithNewlinesQuotesAndInvalidUtf8AreEscapedInJson) {
   ASSERT_EQ(resumed.size(), 2u) << read_file(out);
   EXPECT_EQ(base64_decode(resumed[0]["file_bytes"]), latin1);
   expect_valid_against_schema(out);
+}
+
+// A directory named like an audio file: the library refuses it as not a file; the command line
+// walks it as a folder, given directly or met inside another folder.
+TEST(BadInput, DirectoryNamedLikeAnAudioFile) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "x.wav" / "inner.flac");
+  write_good(dir, "x.wav/inner.flac/song.flac");
+  try {
+    analyze_file(dir / "x.wav");
+    ADD_FAILURE() << "a directory was analysed";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::not_a_file) << e.what();
+  }
+  for (const std::string& arg : {(dir / "x.wav").string(), dir.path().string()}) {
+    const Result r = herscan(dir, {arg, "-q", "--features", "loudness"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const auto records = json_lines(r.out);
+    ASSERT_EQ(records.size(), 1u) << r.out;
+    EXPECT_EQ(records[0]["file"], (dir / "x.wav" / "inner.flac" / "song.flac").string());
+    EXPECT_FALSE(records[0].contains("error"));
+  }
 }
 
 }  // namespace
