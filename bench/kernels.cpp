@@ -38,7 +38,7 @@ void run(benchmark::State& state, SimdTarget target, const std::string& kernel) 
   for (std::size_t i = 0; i < kFrame; ++i)
     w[i] = 0.5 - 0.5 * std::cos(6.2831853 * double(i) / kFrame);
   for (std::size_t i = 0; i < 2 * kBins; ++i) X[i] = a[i % kFrame] * 40;
-  std::vector<float> spec(2 * kBins), pow(kBins), mag(kBins), scaled(kBins);
+  std::vector<float> spec(2 * kBins), pow(kBins), mag(kBins), scaled(kBins), heap(2 * kBins);
   std::size_t items = kBins;
   for (auto _ : state) {
     if (kernel == "window") {
@@ -56,6 +56,9 @@ void run(benchmark::State& state, SimdTarget target, const std::string& kernel) 
     } else if (kernel == "sum_squares") {
       benchmark::DoNotOptimize(k.sum_squares(a.data(), kFrame));
       items = kFrame;
+    } else if (kernel == "sum_of_extremes") {  // the largest contrast band: 429 bins, q = 9
+      benchmark::DoNotOptimize(k.sum_of_extremes(S.data() + 596, 429, 9, 1.0f, heap.data()));
+      items = 429;
     } else if (kernel == "count_non_finite") {
       benchmark::DoNotOptimize(k.count_non_finite(a.data(), kFrame));
       items = kFrame;
@@ -83,7 +86,8 @@ void run(benchmark::State& state, SimdTarget target, const std::string& kernel) 
 int main(int argc, char** argv) {
   for (const char* kernel :
        {"window", "power_magnitude", "spectrum_sums", "spread", "scaled_diff_squared",
-        "sum_squares", "count_non_finite", "max_abs", "sum", "dot", "sign_changes", "fir_max_abs"})
+        "sum_squares", "sum_of_extremes", "count_non_finite", "max_abs", "sum", "dot",
+        "sign_changes", "fir_max_abs"})
     for (SimdTarget t : herscan::supported_simd_targets())
       benchmark::RegisterBenchmark(
           (std::string(kernel) + "/" + std::string(herscan::simd_target_name(t))).c_str(),

@@ -12,30 +12,6 @@
 #include "simd/kernels.h"
 
 namespace herscan {
-namespace {
-
-/// The sum of the q values of `values` that come first in `order` (the q smallest for less),
-/// in one pass: a heap of the q best so far, whose worst member is replaced when a better value
-/// arrives (rare after the first values: expected q·ln(n/q) times). The sum is in double, so
-/// the order of the q values does not matter.
-template <class Order>
-double sum_of_extremes(std::span<const float> values, std::size_t q, Order order,
-                       std::vector<float>& heap) {
-  heap.assign(values.begin(), values.begin() + std::ptrdiff_t(q));
-  std::make_heap(heap.begin(), heap.end(), order);  // front: the worst of the kept values
-  for (std::size_t i = q; i < values.size(); ++i) {
-    if (order(values[i], heap.front())) {
-      std::pop_heap(heap.begin(), heap.end(), order);
-      heap.back() = values[i];
-      std::push_heap(heap.begin(), heap.end(), order);
-    }
-  }
-  double sum = 0;
-  for (float v : heap) sum += v;
-  return sum;
-}
-
-}  // namespace
 
 void SpectralConfig::validate(double sample_rate_hz) const {
   if (!(rolloff_fraction > 0 && rolloff_fraction < 1))
@@ -166,8 +142,11 @@ void SpectralProcessor::consume(const StftFrame& frame) {
     const ContrastBand& band = contrast_bands_[b];
     const auto values = std::span<const float>(S).subspan(band.first, band.count);
     const std::size_t q = band.quantile;
-    const double valley = sum_of_extremes(values, q, std::less<float>(), sort_buffer_);
-    const double peak = sum_of_extremes(values, q, std::greater<float>(), sort_buffer_);
+    sort_buffer_.resize(2 * values.size());
+    const double valley =
+        kernels.sum_of_extremes(values.data(), values.size(), q, -1.0f, sort_buffer_.data());
+    const double peak =
+        kernels.sum_of_extremes(values.data(), values.size(), q, 1.0f, sort_buffer_.data());
     peaks_valleys_[2 * b] = power_to_db(float(peak / double(q)));
     peaks_valleys_[2 * b + 1] = power_to_db(float(valley / double(q)));
     max_peak_db_ = std::max(max_peak_db_, peaks_valleys_[2 * b]);

@@ -84,6 +84,23 @@ TEST_P(SimdTargets, ReductionsMatchScalar) {
     EXPECT_EQ(ref.count_non_finite(bad.data(), n), expected_bad);
     EXPECT_EQ(vec.count_non_finite(bad.data(), n), expected_bad);
     EXPECT_EQ(vec.count_non_finite(a.data(), n), 0u);
+
+    // The q largest and smallest values: exactly the sorted ends, identical on every target.
+    if (n > 0) {
+      std::vector<float> sorted = a, heap(2 * n);
+      std::sort(sorted.begin(), sorted.end());
+      for (std::size_t q : {std::size_t(1), std::size_t(2), std::size_t(5), n / 3 + 1, n}) {
+        if (q > n) continue;
+        double low = 0, high = 0;
+        for (std::size_t k = 0; k < q; ++k) low += sorted[k], high += sorted[n - 1 - k];
+        const double ref_low = ref.sum_of_extremes(a.data(), n, q, -1.0f, heap.data());
+        const double ref_high = ref.sum_of_extremes(a.data(), n, q, 1.0f, heap.data());
+        EXPECT_NEAR(ref_low, low, 1e-12 * double(q)) << "q = " << q;
+        EXPECT_NEAR(ref_high, high, 1e-12 * double(q)) << "q = " << q;
+        EXPECT_EQ(vec.sum_of_extremes(a.data(), n, q, -1.0f, heap.data()), ref_low);
+        EXPECT_EQ(vec.sum_of_extremes(a.data(), n, q, 1.0f, heap.data()), ref_high);
+      }
+    }
     EXPECT_NEAR(vec.spread(S.data(), f.data(), 500.0, n), ref.spread(S.data(), f.data(), 500.0, n),
                 1e-12 * std::max(1.0, ref.spread(S.data(), f.data(), 500.0, n)));
     std::vector<float> tiny = a;  // values within ±1e-10 count as positive
