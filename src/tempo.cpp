@@ -19,18 +19,40 @@ class Autocorrelator {
  public:
   explicit Autocorrelator(std::size_t n)
       : n_(n), size_(std::bit_ceil(2 * n - 1)), fft_(size_), spectrum_(size_) {}
-  void run(std::span<const double> x, std::span<double> out) {
+
+  std::size_t bins() const noexcept { return size_ / 2 + 1; }
+
+  /// |X[k]|² of x zero-padded to the transform size, k = 0 … size/2, and their lag-0
+  /// autocorrelation Σ|X|²/size over the whole circle (Parseval).
+  double power(std::span<const double> x, std::span<double> out) {
     double* in = fft_.input();
     std::fill(in, in + size_, 0.0);
     std::copy(x.begin(), x.end(), in);
     fft_.execute();
     const std::complex<double>* X = fft_.output();
+    double energy = 0;
+    for (std::size_t k = 0; k < bins(); ++k) {
+      out[k] = std::norm(X[k]);
+      energy += (k == 0 || k == size_ / 2 ? 1.0 : 2.0) * out[k];
+    }
+    return energy / double(size_);
+  }
+
+  /// The autocorrelation (lags 0 … n−1) whose power spectrum is `power` (bins() values).
+  void inverse(std::span<const double> power, std::span<double> out) {
+    // A real, even spectrum: its forward transform is real and equals size × the inverse.
+    double* in = fft_.input();
     const std::size_t half = size_ / 2;
-    for (std::size_t k = 0; k <= half; ++k) spectrum_[k] = std::norm(X[k]);
-    for (std::size_t k = half + 1; k < size_; ++k) spectrum_[k] = spectrum_[size_ - k];
-    std::copy(spectrum_.begin(), spectrum_.end(), in);
+    for (std::size_t k = 0; k <= half; ++k) in[k] = power[k];
+    for (std::size_t k = half + 1; k < size_; ++k) in[k] = power[size_ - k];
     fft_.execute();
+    const std::complex<double>* X = fft_.output();
     for (std::size_t l = 0; l < n_; ++l) out[l] = X[l].real() / double(size_);
+  }
+
+  void run(std::span<const double> x, std::span<double> out) {
+    power(x, spectrum_);
+    inverse(spectrum_, out);
   }
 
  private:
@@ -39,12 +61,11 @@ class Autocorrelator {
   std::vector<double> spectrum_;
 };
 
-// Calls f(t, column) for every frame t of the autocorrelation tempogram of `envelope`
+// Calls f(t, frame) for every windowed frame t of the tempogram of `envelope`
 // (librosa.feature.tempogram: linear-ramp padding by win_length/2 on each side, a periodic Hann
-// window of win_length frames, each column's autocorrelation normalised by its lag-0 value; an
-// all-zero column stays zero).
+// window of win_length frames).
 template <class F>
-void for_each_tempogram_column(std::span<const float> envelope, std::size_t win_length, F&& f) {
+void for_each_tempogram_frame(std::span<const float> envelope, std::size_t win_length, F&& f) {
   const std::size_t n = envelope.size();
   if (n == 0 || win_length < 2) return;
   const std::size_t pad = win_length / 2;
@@ -55,12 +76,23 @@ void for_each_tempogram_column(std::span<const float> envelope, std::size_t win_
         float(double(envelope.back()) * double(pad - 1 - i) / double(pad));  // o[−1] → 0
   }
   std::copy(envelope.begin(), envelope.end(), padded.begin() + std::ptrdiff_t(pad));
-  std::vector<double> window(win_length), frame(win_length), ac(win_length);
+  std::vector<double> window(win_length), frame(win_length);
   for (std::size_t i = 0; i < win_length; ++i)
     window[i] = 0.5 - 0.5 * std::cos(2 * std::numbers::pi * double(i) / double(win_length));
-  Autocorrelator autocorrelate(win_length);
   for (std::size_t t = 0; t < n; ++t) {
     for (std::size_t i = 0; i < win_length; ++i) frame[i] = window[i] * double(padded[t + i]);
+    f(t, std::span<const double>(frame));
+  }
+}
+
+// Calls f(t, column) for every frame t of the autocorrelation tempogram of `envelope`, each
+// column's autocorrelation normalised by its largest magnitude (the lag-0 value); an all-zero
+// column stays zero.
+template <class F>
+void for_each_tempogram_column(std::span<const float> envelope, std::size_t win_length, F&& f) {
+  Autocorrelator autocorrelate(win_length);
+  std::vector<double> ac(win_length);
+  for_each_tempogram_frame(envelope, win_length, [&](std::size_t t, std::span<const double> frame) {
     autocorrelate.run(frame, ac);
     double peak = 0;
     for (double v : ac) peak = std::max(peak, std::abs(v));
@@ -70,18 +102,28 @@ void for_each_tempogram_column(std::span<const float> envelope, std::size_t win_
       for (double& v : ac) v /= peak;
     }
     f(t, std::span<const double>(ac));
-  }
+  });
 }
 
 }  // namespace
 
 std::vector<double> mean_tempogram(std::span<const float> envelope, std::size_t win_length) {
+  // The mean of the normalised columns with one inverse transform in all: an autocorrelation is
+  // the inverse transform of its power spectrum, which is linear, so the mean column is the
+  // inverse transform of the mean of the power spectra, each divided by its column's lag-0
+  // value (Parseval; the largest magnitude of an autocorrelation). Equal to averaging the
+  // columns of for_each_tempogram_column up to rounding.
   std::vector<double> mean(win_length, 0.0);
-  for_each_tempogram_column(envelope, win_length, [&](std::size_t, std::span<const double> column) {
-    for (std::size_t l = 0; l < win_length; ++l) mean[l] += column[l];
+  if (envelope.empty() || win_length < 2) return mean;
+  Autocorrelator autocorrelate(win_length);
+  std::vector<double> power(autocorrelate.bins()), sum(autocorrelate.bins(), 0.0);
+  for_each_tempogram_frame(envelope, win_length, [&](std::size_t, std::span<const double> frame) {
+    const double lag0 = autocorrelate.power(frame, power);
+    if (lag0 < std::numeric_limits<double>::min()) return;  // an all-zero column
+    for (std::size_t k = 0; k < power.size(); ++k) sum[k] += power[k] / lag0;
   });
-  if (!envelope.empty())
-    for (double& v : mean) v /= double(envelope.size());
+  autocorrelate.inverse(sum, mean);
+  for (double& v : mean) v /= double(envelope.size());
   return mean;
 }
 
