@@ -6,6 +6,7 @@
 #include <limits>
 #include <numbers>
 
+#include "frame_store.h"
 #include "herscan/error.h"
 #include "herscan/fft.h"
 
@@ -315,12 +316,18 @@ constexpr float kMinOnsetDb = 0.25f;
 // docs/accuracy.md).
 constexpr double kOnsetLatencyFrames = 1.19;
 
-// The sub-lag position of a peak at integer lag L of f (a parabola through L − 1, L, L + 1).
-double refine_lag(std::span<const double> f, std::size_t L) {
-  if (L == 0 || L + 1 >= f.size()) return double(L);
+// The offset in (−0.5, 0.5) of the parabola's vertex through f[L−1], f[L], f[L+1] from L, or 0
+// at the edges and for a flat or degenerate parabola.
+double lag_offset(std::span<const double> f, std::size_t L) {
+  if (L == 0 || L + 1 >= f.size()) return 0.0;
   const double a = f[L - 1], b = f[L], c = f[L + 1], den = a - 2 * b + c;
   const double d = std::abs(den) > 1e-12 ? 0.5 * (a - c) / den : 0.0;
-  return double(L) + (std::isfinite(d) && std::abs(d) <= 0.5 ? d : 0.0);
+  return std::isfinite(d) && std::abs(d) <= 0.5 ? d : 0.0;
+}
+
+// The sub-lag position of a peak at integer lag L of f (a parabola through L − 1, L, L + 1).
+double refine_lag(std::span<const double> f, std::size_t L) {
+  return double(L) + lag_offset(f, L);
 }
 
 // Beat times (in frames, between frames) from the dynamic programme's beat frames. A beat's
@@ -438,7 +445,11 @@ std::vector<double> period_curve(std::span<const float> envelope, double frame_r
       back16[k] = std::uint16_t(v);
   };
   auto get_back = [&](std::size_t k) -> std::size_t { return S <= 256 ? back8[k] : back16[k]; };
+  // The columns' values at lags first − 1 … last + 1 are kept (exactly, in double, spilling to
+  // disk past 4 MB) for the refinement along the path, instead of a second tempogram pass.
+  detail::BasicFrameStore<double> kept(S + 2);
   for_each_tempogram_column(envelope, win, [&](std::size_t t, std::span<const double> column) {
+    kept.append(column.subspan(first - 1, S + 2));
     for (std::size_t j = 0; j < S; ++j) {
       const double emission = std::log(1e-3 + std::max(0.0, column[first + j]));
       if (t == 0) {
@@ -463,10 +474,11 @@ std::vector<double> period_curve(std::span<const float> envelope, double frame_r
   std::vector<std::uint16_t> path(n);  // S < 2^16: lags of at most 16 s
   path[n - 1] = std::uint16_t(std::max_element(delta.begin(), delta.end()) - delta.begin());
   for (std::size_t t = n - 1; t > 0; --t) path[t - 1] = std::uint16_t(get_back(t * S + path[t]));
-  // Refine along the path: one more pass over the tempogram columns.
+  // Refine along the path: a parabola through the kept neighbours of each path lag (the
+  // column's lags first − 1 … last + 1; last + 1 ≤ win − 1, so every neighbour exists).
   std::vector<double> curve(n);
-  for_each_tempogram_column(envelope, win, [&](std::size_t t, std::span<const double> column) {
-    curve[t] = refine_lag(column, first + path[t]);
+  kept.for_each([&](std::size_t t, std::span<const double> near) {
+    curve[t] = double(first + path[t]) + lag_offset(near, std::size_t(path[t]) + 1);
   });
   return curve;
 }
