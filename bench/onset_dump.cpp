@@ -18,8 +18,9 @@
 int main(int argc, char** argv) {
   for (int a = 1; a < argc; ++a) {
     herscan::StftConfig stft;
-    herscan::MelProcessor mel(stft, {}, {},
-                              herscan::MelKeep{.mel_db = true, .mfcc = false, .onset = true});
+    herscan::MelProcessor mel(
+        stft, {}, {},
+        herscan::MelKeep{.mel_db = true, .mfcc = false, .onset = true, .onset_median = true});
     herscan::Stft transform(stft);
     transform.add_consumer(mel);
     herscan::stream_analysis_signal(argv[a], stft.sample_rate_hz,

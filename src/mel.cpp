@@ -180,14 +180,15 @@ void MelProcessor::finish() {
     // o[0..2] = 0; o[t] for t ≥ 3 is the flux between rows t − 3 and t − 2 (lag 1, then the
     // n_fft / (2·hop) = 2 frame centring shift of librosa), trimmed to the frame count.
     s.onset_mean.assign(frames, 0.0f);
-    s.onset_median.assign(frames, 0.0f);
+    if (s.keep.onset_median) s.onset_median.assign(frames, 0.0f);
   }
   std::vector<float> previous(n_mels), scratch;
   s.store.for_each([&](std::size_t r, std::span<const float> row) {
     for (std::size_t m = 0; m < n_mels; ++m) clipped[m] = std::max(row[m], floor);
     if (s.keep.onset && r >= 1 && r + 2 < frames) {
       s.onset_mean[r + 2] = onset_aggregate(previous, clipped, OnsetAggregate::mean, scratch);
-      s.onset_median[r + 2] = onset_aggregate(previous, clipped, OnsetAggregate::median, scratch);
+      if (s.keep.onset_median)
+        s.onset_median[r + 2] = onset_aggregate(previous, clipped, OnsetAggregate::median, scratch);
     }
     if (s.keep.onset) previous = clipped;
     if (s.keep.mel_db) s.mel_db_rows.insert(s.mel_db_rows.end(), clipped.begin(), clipped.end());

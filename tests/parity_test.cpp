@@ -230,7 +230,8 @@ TEST_P(LibrosaParity, ChromaStftAndTuning) {
 TEST_P(LibrosaParity, OnsetTempoAndBeats) {
   const std::vector<float> mono = analysis_signal(audio_);
   StftConfig stft;
-  MelProcessor mel(stft, {}, {}, MelKeep{.mel_db = false, .mfcc = false, .onset = true});
+  MelProcessor mel(stft, {}, {},
+                   MelKeep{.mel_db = false, .mfcc = false, .onset = true, .onset_median = true});
   Stft transform(stft);
   transform.add_consumer(mel);
   transform.push(mono);

@@ -82,7 +82,9 @@ struct MelKeep {
   bool mel_db = false;  ///< keep the clipped mel dB rows (frames × n_mels)
   bool mfcc = false;    ///< keep the MFCC rows (frames × n_mfcc)
   bool onset =
-      false;  ///< compute the onset strength envelopes (herscan/onset.h), one value per frame
+      false;  ///< compute the onset strength envelope (herscan/onset.h), one value per frame
+  bool onset_median = false;  ///< with onset: also the median-aggregate envelope (librosa's
+                              ///< beat_track default; herscan's tempo uses the mean)
 };
 
 /// Streaming mel / MFCC processor; attach to an Stft. Results after finish().
@@ -104,7 +106,7 @@ class MelProcessor : public FrameConsumer {
   /// Row-major frames × n_mfcc (with Keep::mfcc).
   const std::vector<float>& mfcc() const;
   /// librosa.onset.onset_strength with the mean (default) and the median aggregate, one value per
-  /// frame (with Keep::onset).
+  /// frame (with Keep::onset; the median with Keep::onset_median, else empty).
   const std::vector<float>& onset_mean() const;
   const std::vector<float>& onset_median() const;
   std::size_t frames() const noexcept;
