@@ -75,6 +75,8 @@ SpectralProcessor::SpectralProcessor(const StftConfig& stft, const SpectralConfi
     contrast_bands_.push_back({lo, used, std::min(q, used)});
   }
   peaks_valleys_.resize(2 * contrast_bands_.size());
+  // The previous frame's q-th values, where the selection starts (simd::Kernels::sum_of_extremes).
+  contrast_hints_.assign(2 * contrast_bands_.size(), -std::numeric_limits<float>::infinity());
   store_ = std::make_unique<Store>(peaks_valleys_.size());
 }
 
@@ -142,11 +144,11 @@ void SpectralProcessor::consume(const StftFrame& frame) {
     const ContrastBand& band = contrast_bands_[b];
     const auto values = std::span<const float>(S).subspan(band.first, band.count);
     const std::size_t q = band.quantile;
-    sort_buffer_.resize(2 * values.size());
-    const double valley =
-        kernels.sum_of_extremes(values.data(), values.size(), q, -1.0f, sort_buffer_.data());
-    const double peak =
-        kernels.sum_of_extremes(values.data(), values.size(), q, 1.0f, sort_buffer_.data());
+    sort_buffer_.resize(values.size());
+    const double valley = kernels.sum_of_extremes(values.data(), values.size(), q, -1.0f,
+                                                  sort_buffer_.data(), &contrast_hints_[2 * b + 1]);
+    const double peak = kernels.sum_of_extremes(values.data(), values.size(), q, 1.0f,
+                                                sort_buffer_.data(), &contrast_hints_[2 * b]);
     peaks_valleys_[2 * b] = power_to_db(float(peak / double(q)));
     peaks_valleys_[2 * b + 1] = power_to_db(float(valley / double(q)));
     max_peak_db_ = std::max(max_peak_db_, peaks_valleys_[2 * b]);

@@ -87,7 +87,7 @@ class SpectralProcessor : public FrameConsumer {
   std::int64_t count_ = 0;
   RunningSummary centroid_, bandwidth_, rolloff_, flatness_, flux_, zcr_, rms_;
   std::vector<ContrastBand> contrast_bands_;
-  std::vector<float> sort_buffer_, peaks_valleys_, cumulative_;
+  std::vector<float> sort_buffer_, peaks_valleys_, cumulative_, contrast_hints_;
   float max_peak_db_ = -INFINITY, max_valley_db_ = -INFINITY;
   std::unique_ptr<Store> store_;
   std::vector<Summary> contrast_summary_;

@@ -38,9 +38,11 @@ struct Kernels {
   double (*sum_squares)(const float* x, std::size_t n);
   /// sign · (the sum of the q largest values of sign · x[0..n)), 1 ≤ q ≤ n, sign ±1: the q
   /// largest (1) or smallest (−1) values' sum, in double, the values summed in ascending order
-  /// (spectral contrast). `scratch` holds 2n floats.
+  /// (spectral contrast). `scratch` holds n floats. `hint` carries the q-th value from one
+  /// call to the next for the same band and direction (start with −∞): a good guess saves work,
+  /// any value gives the same result.
   double (*sum_of_extremes)(const float* x, std::size_t n, std::size_t q, float sign,
-                            float* scratch);
+                            float* scratch, float* hint);
   /// How many of x[0..n) are NaN or ±Inf (the exponent bits all set).
   std::size_t (*count_non_finite)(const float* x, std::size_t n);
   /// max |x[k]| (0 for n = 0): sample peaks, and the largest bin of a power spectrum.
