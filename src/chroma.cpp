@@ -290,7 +290,15 @@ void median9(const std::array<const float*, 9>& rows, std::size_t n, float* out)
 
 class KeyChroma {
  public:
-  KeyChroma(double sample_rate_hz, std::size_t n_fft) : bin_hz_(sample_rate_hz / double(n_fft)) {
+  KeyChroma(double sample_rate_hz, std::size_t n_fft)
+      : bin_hz_(sample_rate_hz / double(n_fft)),
+        // The bins whose peaks can reach the semitone range (a parabola moves a peak by at
+        // most half a bin; the exact pitch test is in peaks()).
+        first_bin_(std::size_t(std::max(
+            1.0, std::floor(440.0 * std::exp2((kLowNote - 1.5 - 69.0) / 12.0) / bin_hz_) - 1))),
+        end_bin_(
+            std::size_t(std::ceil(440.0 * std::exp2((kTopNote + 1.5 - 69.0) / 12.0) / bin_hz_)) +
+            2) {
     for (int h = 1; h <= kHarmonics; ++h)
       offsets_.push_back(int(std::lround(12.0 * std::log2(double(h)))));
   }
@@ -307,12 +315,8 @@ class KeyChroma {
     // the frame's largest are ignored: after compression they would weigh under 0.4 % of it, and
     // a noisy spectrum has hundreds of them.
     const float floor = 1e-6f * frame_max;
-    const auto first = std::size_t(
-        std::max(1.0, std::floor(440.0 * std::exp2((kLowNote - 1.5 - 69.0) / 12.0) / bin_hz_) - 1));
-    const auto last = std::min<std::size_t>(
-        power.size() - 1,
-        std::size_t(std::ceil(440.0 * std::exp2((kTopNote + 1.5 - 69.0) / 12.0) / bin_hz_)) + 2);
-    for (std::size_t k = first; k < last; ++k) {
+    const std::size_t last = std::min(power.size() - 1, end_bin_);
+    for (std::size_t k = first_bin_; k < last; ++k) {
       const float pk = power[k];
       if (!(pk > power[k - 1] && pk >= power[k + 1] && pk > floor)) continue;
       const double a = 0.5 * std::log(double(power[k - 1]) + 1e-60), b = 0.5 * std::log(double(pk)),
@@ -365,6 +369,7 @@ class KeyChroma {
 
  private:
   double bin_hz_;
+  std::size_t first_bin_, end_bin_;
   std::vector<int> offsets_;
 };
 
