@@ -414,8 +414,7 @@ struct TonalProcessor::Impl {
       level.push_back(float(k.sum(frame.magnitude.data(), frame.magnitude.size())));
       peaks.clear();
       key_chroma.peaks(frame.power, frame_max, peaks);
-      for (std::size_t i = 0; i < peaks.size(); i += 2)
-        peak_store.append(std::span<const float>(peaks.data() + i, 2));
+      peak_store.append_rows(peaks.data(), peaks.size() / 2);
       peak_counts.push_back(std::uint16_t(peaks.size() / 2));
     }
   }

@@ -5,6 +5,7 @@
 // 256 MB). Internal to the library.
 #pragma once
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <span>
@@ -20,11 +21,13 @@ namespace herscan::detail {
 template <class T>
 class BasicFrameStore {
  public:
-  /// `width` values per row; at most `memory_budget_bytes` in memory before spilling. The default
-  /// 4 MB holds 4 minutes of 128 mel bands; a file's several stores stay well under the 100 MB
-  /// that a 3-hour track may use (docs/performance.md).
-  explicit BasicFrameStore(std::size_t width, std::size_t memory_budget_bytes = std::size_t(4)
-                                                                                << 20)
+  /// `width` values per row, buffered in at most `memory_budget_bytes` (at least one row). The
+  /// buffer is allocated once at its full size and reused: on this kind of machine a fresh page
+  /// costs more than writing it to the page cache, so a small buffer that is written out whenever
+  /// it fills beats a large one (docs/performance.md). Files that fit stay in memory.
+  static constexpr std::size_t kDefaultBudgetBytes = std::size_t(256) << 10;
+
+  explicit BasicFrameStore(std::size_t width, std::size_t memory_budget_bytes = kDefaultBudgetBytes)
       : width_(width),
         budget_rows_(std::max<std::size_t>(1, memory_budget_bytes / (width * sizeof(T)))) {}
   ~BasicFrameStore() {
@@ -36,27 +39,34 @@ class BasicFrameStore {
   std::size_t width() const noexcept { return width_; }
   std::size_t rows() const noexcept { return rows_; }
 
-  void append(std::span<const T> row) {
-    if (memory_.size() / width_ >= budget_rows_) flush_to_disk();
-    if (memory_.capacity() == 0) memory_.reserve(std::min(budget_rows_, std::size_t(64)) * width_);
-    if (memory_.size() + width_ > memory_.capacity())  // grow in place of doubling past the budget
-      memory_.reserve(std::min(budget_rows_ * width_, 2 * memory_.capacity()));
-    memory_.insert(memory_.end(), row.begin(), row.end());
-    ++rows_;
+  void append(std::span<const T> row) { append_rows(row.data(), 1); }
+
+  /// `n` rows, contiguous.
+  void append_rows(const T* data, std::size_t n) {
+    if (memory_.empty()) memory_.resize(budget_rows_ * width_);
+    while (n > 0) {
+      if (buffered_ == budget_rows_) flush_to_disk();
+      const std::size_t take = std::min(n, budget_rows_ - buffered_);
+      std::memcpy(memory_.data() + buffered_ * width_, data, take * width_ * sizeof(T));
+      buffered_ += take, rows_ += take, n -= take;
+      data += take * width_;
+    }
   }
 
-  /// Calls f(row index, row) for every row in order. Rows on disk are read back in chunks.
+  /// Calls f(row index, row) for every row in order. Rows on disk are read back through the
+  /// same buffer's worth of memory at a time.
   template <class F>
   void for_each(F&& f) const {
     std::size_t index = 0;
     if (spill_) {
+      if (std::fflush(spill_) != 0)
+        throw Error(ErrorCode::internal,
+                    "frame store: writing the temporary file failed (disk full?)");
       std::rewind(spill_);
-      // Read back 256 rows at a time (1 MB for a 1025-bin spectrum): small enough to stay in
-      // cache and not to fault in fresh pages on every pass.
-      constexpr std::size_t kChunkRows = 256;
-      std::vector<T> chunk(width_ * kChunkRows);
+      std::vector<T> chunk(width_ * std::min(budget_rows_, spilled_rows_));
+      const std::size_t chunk_rows = chunk.size() / width_;
       while (index < spilled_rows_) {
-        const std::size_t want = std::min<std::size_t>(kChunkRows, spilled_rows_ - index);
+        const std::size_t want = std::min(chunk_rows, spilled_rows_ - index);
         if (std::fread(chunk.data(), sizeof(T) * width_, want, spill_) != want)
           throw Error(ErrorCode::internal, "frame store: reading back the temporary file failed");
         for (std::size_t r = 0; r < want; ++r, ++index)
@@ -64,7 +74,7 @@ class BasicFrameStore {
       }
       std::fseek(spill_, 0, SEEK_END);
     }
-    for (std::size_t r = 0; r * width_ < memory_.size(); ++r, ++index)
+    for (std::size_t r = 0; r < buffered_; ++r, ++index)
       f(index, std::span<const T>(memory_.data() + r * width_, width_));
   }
 
@@ -73,18 +83,19 @@ class BasicFrameStore {
     if (!spill_) {
       spill_ = std::tmpfile();  // unlinked: vanishes with the process
       if (!spill_) throw Error(ErrorCode::internal, "frame store: cannot create a temporary file");
+      std::setvbuf(spill_, nullptr, _IONBF, 0);  // whole buffers go straight to write(2)
     }
-    const std::size_t n = memory_.size() / width_;
-    if (std::fwrite(memory_.data(), sizeof(T) * width_, n, spill_) != n)
+    if (std::fwrite(memory_.data(), sizeof(T) * width_, buffered_, spill_) != buffered_)
       throw Error(ErrorCode::internal,
                   "frame store: writing the temporary file failed (disk full?)");
-    spilled_rows_ += n;
-    memory_.clear();
+    spilled_rows_ += buffered_;
+    buffered_ = 0;
   }
 
   std::size_t width_;
   std::size_t budget_rows_;
   std::size_t rows_ = 0;
+  std::size_t buffered_ = 0;
   std::size_t spilled_rows_ = 0;
   std::vector<T> memory_;
   std::FILE* spill_ = nullptr;

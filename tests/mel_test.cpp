@@ -190,5 +190,35 @@ TEST(FrameStore, SpillsToDiskAndReadsBackInOrder) {
   EXPECT_EQ(seen, 1000u);
 }
 
+// Blocks of rows larger than the buffer are split across it; rows appended after a read-back
+// follow the earlier ones.
+TEST(FrameStore, AppendsBlocksOfRowsAcrossTheBuffer) {
+  detail::FrameStore store(2, 40);  // 5 rows of 2 floats at a time
+  std::vector<float> expected;
+  auto add_block = [&](std::size_t n) {
+    std::vector<float> block;
+    for (std::size_t i = 0; i < n; ++i) {
+      const float v = float(expected.size() / 2);
+      block.insert(block.end(), {v, -v});
+      expected.insert(expected.end(), {v, -v});
+    }
+    store.append_rows(block.data(), n);
+  };
+  auto read_back = [&] {
+    std::vector<float> got;
+    store.for_each([&](std::size_t index, std::span<const float> row) {
+      EXPECT_EQ(index, got.size() / 2);
+      got.insert(got.end(), row.begin(), row.end());
+    });
+    return got;
+  };
+  for (std::size_t n : {0u, 3u, 7u, 1u, 13u, 5u, 2u}) add_block(n);
+  EXPECT_EQ(store.rows(), 31u);
+  EXPECT_EQ(read_back(), expected);
+  for (std::size_t n : {4u, 11u}) add_block(n);
+  EXPECT_EQ(store.rows(), 46u);
+  EXPECT_EQ(read_back(), expected);
+}
+
 }  // namespace
 }  // namespace herscan
