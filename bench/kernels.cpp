@@ -6,6 +6,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cmath>
+#include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
@@ -39,6 +40,9 @@ void run(benchmark::State& state, SimdTarget target, const std::string& kernel) 
     w[i] = 0.5 - 0.5 * std::cos(6.2831853 * double(i) / kFrame);
   for (std::size_t i = 0; i < 2 * kBins; ++i) X[i] = a[i % kFrame] * 40;
   std::vector<float> spec(2 * kBins), pow(kBins), mag(kBins), scaled(kBins), heap(2 * kBins);
+  std::vector<std::uint32_t> peaks(kBins);
+  std::vector<double> pitches(kBins);
+  const std::size_t n_peaks = k.local_maxima(S.data(), 1, kBins - 1, 0.0f, peaks.data());
   std::size_t items = kBins;
   for (auto _ : state) {
     if (kernel == "window") {
@@ -73,6 +77,11 @@ void run(benchmark::State& state, SimdTarget target, const std::string& kernel) 
     } else if (kernel == "sign_changes") {
       benchmark::DoNotOptimize(k.sign_changes(a.data(), kFrame));
       items = kFrame;
+    } else if (kernel == "local_maxima") {  // the key's peaks: every bin of a spectrum
+      benchmark::DoNotOptimize(k.local_maxima(S.data(), 1, kBins - 1, 0.0f, peaks.data()));
+    } else if (kernel == "peak_pitches") {  // noise: a third of the bins are peaks
+      k.peak_pitches(S.data(), peaks.data(), n_peaks, 1e-60, 2e-12, 10.77, pitches.data());
+      items = n_peaks;
     } else if (kernel == "fir_max_abs") {
       benchmark::DoNotOptimize(k.fir_max_abs(x.data(), kBlock, h.data(), kTaps));
       items = kBlock;
@@ -88,7 +97,7 @@ int main(int argc, char** argv) {
   for (const char* kernel :
        {"window", "power_magnitude", "spectrum_sums", "spread", "scaled_diff_squared",
         "sum_squares", "sum_of_extremes", "count_non_finite", "max_abs", "sum", "dot",
-        "sign_changes", "fir_max_abs"})
+        "sign_changes", "local_maxima", "peak_pitches", "fir_max_abs"})
     for (SimdTarget t : herscan::supported_simd_targets())
       benchmark::RegisterBenchmark(
           (std::string(kernel) + "/" + std::string(herscan::simd_target_name(t))).c_str(),

@@ -76,20 +76,20 @@ class CircularTuning {
     const auto lo = std::max<std::size_t>(1, std::size_t(std::ceil(100.0 / bin_hz_)));
     const auto hi = std::min(power.size() - 1, std::size_t(1200.0 / bin_hz_) + 1);
     if (lo >= hi) return;
-    mag_.resize(hi - lo + 2);  // bins lo - 1 .. hi
-    for (std::size_t k = lo - 1; k <= hi; ++k) mag_[k - (lo - 1)] = std::sqrt(power[k]);
-    auto mag = [&](std::size_t k) { return mag_[k - (lo - 1)]; };
+    mag_.resize(hi + 1);  // bins lo - 1 .. hi are set
+    for (std::size_t k = lo - 1; k <= hi; ++k) mag_[k] = std::sqrt(power[k]);
     const float floor = 0.01f * std::sqrt(power_max);
-    for (std::size_t k = lo; k < hi; ++k) {
-      if (!(mag(k) > mag(k - 1) && mag(k) >= mag(k + 1) && mag(k) > floor)) continue;
-      const double a = std::log(double(mag(k - 1)) + 1e-30), b = std::log(double(mag(k))),
-                   c = std::log(double(mag(k + 1)) + 1e-30);
-      const double den = a - 2 * b + c;
-      const double delta = std::abs(den) > 1e-12 ? 0.5 * (a - c) / den : 0.0;
-      const double pitch = 69.0 + 12.0 * std::log2((double(k) + delta) * bin_hz_ / 440.0);
-      const double deviation = pitch - std::round(pitch);
-      re_ += mag(k) * std::cos(2 * std::numbers::pi * deviation);
-      im_ += mag(k) * std::sin(2 * std::numbers::pi * deviation);
+    peak_bins_.resize(hi - lo);
+    const auto& kernels = simd::kernels();
+    const std::size_t found = kernels.local_maxima(mag_.data(), lo, hi, floor, peak_bins_.data());
+    pitches_.resize(found);
+    kernels.peak_pitches(mag_.data(), peak_bins_.data(), found, 1e-30, 1e-12, bin_hz_,
+                         pitches_.data());
+    for (std::size_t i = 0; i < found; ++i) {
+      const double deviation = pitches_[i] - std::round(pitches_[i]);
+      const float mag = mag_[peak_bins_[i]];
+      re_ += mag * std::cos(2 * std::numbers::pi * deviation);
+      im_ += mag * std::sin(2 * std::numbers::pi * deviation);
     }
   }
 
@@ -102,6 +102,8 @@ class CircularTuning {
   double bin_hz_;
   double re_ = 0, im_ = 0;
   std::vector<float> mag_;
+  std::vector<std::uint32_t> peak_bins_;
+  std::vector<double> pitches_;
 };
 
 double circular_tuning(
@@ -309,26 +311,27 @@ class KeyChroma {
   // semitone range under any tuning in [−0.5, 0.5]: the file's tuning is known only at its end.
   // Using every bin instead of peaks would smear a bass note's ±2-bin Hann main lobe over ±2.7
   // semitones at 130 Hz (a C would raise its minor third).
-  void peaks(std::span<const float> power, float frame_max, std::vector<float>& out) const {
+  void peaks(std::span<const float> power, float frame_max, std::vector<float>& out) {
     // Local maxima of the magnitude are local maxima of the power: the square roots and
     // logarithms are taken at the peaks only (log |X| = ½ log |X|²). Peaks more than 60 dB below
     // the frame's largest are ignored: after compression they would weigh under 0.4 % of it, and
     // a noisy spectrum has hundreds of them.
     const float floor = 1e-6f * frame_max;
     const std::size_t last = std::min(power.size() - 1, end_bin_);
-    for (std::size_t k = first_bin_; k < last; ++k) {
-      const float pk = power[k];
-      if (!(pk > power[k - 1] && pk >= power[k + 1] && pk > floor)) continue;
-      const double a = 0.5 * std::log(double(power[k - 1]) + 1e-60), b = 0.5 * std::log(double(pk)),
-                   c = 0.5 * std::log(double(power[k + 1]) + 1e-60);
-      const double den = a - 2 * b + c;
-      const double delta = std::abs(den) > 1e-12 ? 0.5 * (a - c) / den : 0.0;
-      const double f = (double(k) + delta) * bin_hz_;
-      if (f <= 0) continue;
-      const double p = 69.0 + 12.0 * std::log2(f / 440.0) - kLowNote;
+    if (first_bin_ >= last) return;
+    peak_bins_.resize(last - first_bin_);
+    const std::size_t found =
+        simd::kernels().local_maxima(power.data(), first_bin_, last, floor, peak_bins_.data());
+    // ln|X| = ½ ln|X|²: the parabola through the log powers has twice the curvature, hence
+    // den_min 2e-12 for the magnitudes' 1e-12 (the factor 2 is exact: the same δ).
+    pitches_.resize(found);
+    simd::kernels().peak_pitches(power.data(), peak_bins_.data(), found, 1e-60, 2e-12, bin_hz_,
+                                 pitches_.data());
+    for (std::size_t i = 0; i < found; ++i) {
+      const double p = pitches_[i] - kLowNote;
       if (p < -1.5 || p > kTopNote - kLowNote + 1.5) continue;
       out.push_back(float(p));
-      out.push_back(float(std::sqrt(double(pk))));
+      out.push_back(float(std::sqrt(double(power[peak_bins_[i]]))));
     }
   }
 
@@ -371,6 +374,8 @@ class KeyChroma {
   double bin_hz_;
   std::size_t first_bin_, end_bin_;
   std::vector<int> offsets_;
+  std::vector<std::uint32_t> peak_bins_;  // one frame's
+  std::vector<double> pitches_;
 };
 
 }  // namespace

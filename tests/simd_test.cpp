@@ -173,6 +173,46 @@ TEST_P(SimdTargets, InterpolatorPeakMatchesScalar) {
   }
 }
 
+TEST_P(SimdTargets, SpectralPeaksMatchScalar) {
+  const auto& ref = reference();
+  const auto& vec = target();
+  for (std::size_t n : kLengths) {
+    if (n < 3) continue;
+    SCOPED_TRACE("n = " + std::to_string(n));
+    // A spectrum with plateaus (equal neighbours) and values at the floor.
+    auto x = uniform(n, 0.0f, 1.0f, 10);
+    for (std::size_t k = 0; k < n; k += 11) x[k] = x[k / 2];
+    for (std::size_t k = 5; k < n; k += 13) x[k] = 0.25f;
+    const std::size_t first = 1, last = n - 1;
+    std::vector<std::uint32_t> expected;  // the definition, directly
+    for (std::size_t k = first; k < last; ++k)
+      if (x[k] > x[k - 1] && x[k] >= x[k + 1] && x[k] > 0.25f) expected.push_back(std::uint32_t(k));
+    std::vector<std::uint32_t> r(last - first), v(last - first);
+    r.resize(ref.local_maxima(x.data(), first, last, 0.25f, r.data()));
+    v.resize(vec.local_maxima(x.data(), first, last, 0.25f, v.data()));
+    EXPECT_EQ(r, expected);
+    EXPECT_EQ(v, expected);
+
+    // The refined pitches: libmvec's logarithms (within 4 ulp) against libm's. Away from flat
+    // peaks (|a − 2b + c| ≳ 1e-3 here), δ moves by about 1e-14 bins; 1e-9 semitones is ample.
+    std::vector<double> pr(r.size()), pv(r.size());
+    ref.peak_pitches(x.data(), r.data(), r.size(), 1e-30, 1e-12, 10.7666, pr.data());
+    vec.peak_pitches(x.data(), r.data(), r.size(), 1e-30, 1e-12, 10.7666, pv.data());
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      const std::size_t k = r[i];
+      const double a = std::log(double(x[k - 1]) + 1e-30), b = std::log(double(x[k])),
+                   c = std::log(double(x[k + 1]) + 1e-30);
+      const double den = a - 2 * b + c;
+      const double delta = std::abs(den) > 1e-12 ? 0.5 * (a - c) / den : 0.0;
+      EXPECT_LE(std::abs(delta), 0.5);
+      EXPECT_EQ(pr[i], 69.0 + 12.0 * std::log2((double(k) + delta) * 10.7666 / 440.0)) << k;
+      if (std::abs(den) > 1e-3) {
+        EXPECT_NEAR(pv[i], pr[i], 1e-9) << k;
+      }
+    }
+  }
+}
+
 TEST_P(SimdTargets, ProfileMatchesScalar) {
   // A chord over noise with a pulse: every processor of the default profile has work to do.
   const int rate = 44100;

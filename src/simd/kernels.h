@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace herscan::simd {
 
@@ -55,6 +56,17 @@ struct Kernels {
   /// How many i in 1..n−1 have negative(x[i]) ≠ negative(x[i−1]), where negative(v) means
   /// |v| > 1e-10 and v's sign bit set (librosa's zero crossings).
   std::size_t (*sign_changes)(const float* x, std::size_t n);
+  /// The k in [first, last) with x[k] > x[k−1], x[k] ≥ x[k+1] and x[k] > floor (spectral peaks),
+  /// written to out in increasing order; returns how many. first ≥ 1; x[last] is read; out holds
+  /// last − first values.
+  std::size_t (*local_maxima)(const float* x, std::size_t first, std::size_t last, float floor,
+                              std::uint32_t* out);
+  /// The MIDI pitch 69 + 12·log2(f / 440 Hz) of each peak bins[i] of x (from local_maxima), its
+  /// frequency f = (k + δ)·hz_per_bin refined by a parabola through ln(x[k−1] + epsilon),
+  /// ln x[k], ln(x[k+1] + epsilon): δ = ½(a − c)/(a − 2b + c), 0 where |a − 2b + c| ≤ den_min.
+  /// Vector targets take glibc's vector logarithms (libmvec, within 4 ulp of libm's).
+  void (*peak_pitches)(const float* x, const std::uint32_t* bins, std::size_t n, double epsilon,
+                       double den_min, double hz_per_bin, double* pitch);
 };
 
 /// The table of the active target.
