@@ -193,6 +193,7 @@ inline V k_weight(const Section& f0, const Section& f1, V v, KState<V>& k) {
 class TruePeak {
  public:
   static constexpr std::size_t kTapsPerPhase = 16;
+  static constexpr std::size_t kRun = 256;
 
   TruePeak(int channels, int factor) : channels_(channels), factor_(factor) {
     if (factor_ < 2) return;
@@ -232,9 +233,16 @@ class TruePeak {
       const auto& k = simd::kernels();
       const float block_max = k.max_abs(buf.data() + keep, frames);
       peak_ = std::max(peak_, double(block_max));  // phase 0: the samples themselves
-      const float local_max = std::max(block_max, k.max_abs(buf.data(), keep));
-      // Exact skip: no interpolated value can exceed Σ|h_p| · max|x| over the block.
-      if (double(local_max) * gain_bound_ > peak_) interpolate(buf, frames);
+      // Exact skip, in runs of kRun samples: no interpolated value can exceed Σ|h_p| · max|x|
+      // over the samples it is made of. Short runs skip most of a track that is not at its
+      // loudest everywhere.
+      if (double(std::max(block_max, k.max_abs(buf.data(), keep))) * gain_bound_ > peak_) {
+        for (std::size_t start = 0; start < frames; start += kRun) {
+          const std::size_t len = std::min(kRun, frames - start);
+          const float local_max = k.max_abs(buf.data() + start, len + keep);
+          if (double(local_max) * gain_bound_ > peak_) interpolate(buf.data() + start, len);
+        }
+      }
       std::copy(buf.end() - std::ptrdiff_t(keep), buf.end(), history_[std::size_t(c)].begin());
     }
   }
@@ -250,11 +258,11 @@ class TruePeak {
 
  private:
   // The largest |y_p[i]| = |Σ_j h_p[j] · buf[keep + i − j]| over the phases p (SIMD kernel).
-  void interpolate(const std::vector<float>& buf, std::size_t frames) {
+  // x holds frames + kTapsPerPhase − 1 samples.
+  void interpolate(const float* x, std::size_t frames) {
     const auto& k = simd::kernels();
     for (const auto& taps : phases_)
-      peak_ =
-          std::max(peak_, double(k.fir_max_abs(buf.data(), frames, taps.data(), kTapsPerPhase)));
+      peak_ = std::max(peak_, double(k.fir_max_abs(x, frames, taps.data(), kTapsPerPhase)));
   }
 
   int channels_, factor_;
