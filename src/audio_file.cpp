@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <utility>
+#include <vector>
 
 #include "herscan/error.h"
 
@@ -224,36 +225,63 @@ struct AudioFileReader::Impl {
   SNDFILE* file = nullptr;
   AudioInfo info;
   std::int64_t frames_read = 0;
-  bool header_frames_exact = true;    // false for MPEG, whose length libsndfile estimates
-  std::span<const std::byte> memory;  // the in-memory file, for virtual I/O
-  sf_count_t position = 0;
+  bool header_frames_exact = true;  // false for MPEG, whose length libsndfile estimates
+  // libsndfile reads through virtual I/O: from `memory` (an in-memory file), or from `fd`
+  // through `buffer` (its FLAC decoder asks for 8 KB at a time and the position twice per read:
+  // about 8000 system calls for a 4-minute track, against 100 here).
+  std::span<const std::byte> memory;
+  sf_count_t size = 0;      // of the file or memory
+  sf_count_t position = 0;  // libsndfile's read position
+  std::vector<std::byte> buffer;
+  sf_count_t buffer_start = 0;  // the file offset of buffer[0]; buffer.size() bytes are valid
+  static constexpr std::size_t kBufferBytes = std::size_t(256) << 10;
 
   /// Takes what sf_open_* returned: refuses a null handle as not_audio (with libsndfile's
   /// reason), checks the header against the limits and fills `info`.
   void open_info(SNDFILE* opened, const SF_INFO& sfinfo);
 
-  // libsndfile's virtual I/O over `memory` (user data: this Impl).
-  static sf_count_t memory_length(void* user) {
-    return sf_count_t(static_cast<Impl*>(user)->memory.size());
-  }
-  static sf_count_t memory_seek(sf_count_t offset, int whence, void* user) {
+  // libsndfile's virtual I/O (user data: this Impl).
+  static sf_count_t length(void* user) { return static_cast<Impl*>(user)->size; }
+  static sf_count_t seek(sf_count_t offset, int whence, void* user) {
     auto& s = *static_cast<Impl*>(user);
-    const sf_count_t size = sf_count_t(s.memory.size());
-    const sf_count_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? s.position : size;
+    const sf_count_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? s.position : s.size;
     // Clamped into the file: libsndfile seeks to absurd offsets that a corrupt header states.
-    s.position =
-        std::clamp<sf_count_t>(base > size || offset > size ? size : base + offset, 0, size);
+    s.position = std::clamp<sf_count_t>(base > s.size || offset > s.size ? s.size : base + offset,
+                                        0, s.size);
     return s.position;
   }
   static sf_count_t memory_read(void* out, sf_count_t count, void* user) {
     auto& s = *static_cast<Impl*>(user);
-    const sf_count_t n = std::clamp<sf_count_t>(count, 0, sf_count_t(s.memory.size()) - s.position);
+    const sf_count_t n = std::clamp<sf_count_t>(count, 0, s.size - s.position);
     if (n > 0) std::memcpy(out, s.memory.data() + s.position, std::size_t(n));
     s.position += n;
     return n;
   }
-  static sf_count_t memory_write(const void*, sf_count_t, void*) { return 0; }
-  static sf_count_t memory_tell(void* user) { return static_cast<Impl*>(user)->position; }
+  static sf_count_t file_read(void* out, sf_count_t count, void* user) {
+    auto& s = *static_cast<Impl*>(user);
+    auto* dst = static_cast<std::byte*>(out);
+    sf_count_t done = 0;
+    while (done < count) {
+      const sf_count_t offset = s.position - s.buffer_start;
+      if (offset >= 0 && offset < sf_count_t(s.buffer.size())) {  // from the buffer
+        const sf_count_t n = std::min(count - done, sf_count_t(s.buffer.size()) - offset);
+        std::memcpy(dst + done, s.buffer.data() + offset, std::size_t(n));
+        done += n, s.position += n;
+        continue;
+      }
+      s.buffer.resize(kBufferBytes);
+      ssize_t got;
+      do {
+        got = ::pread(s.fd, s.buffer.data(), kBufferBytes, off_t(s.position));
+      } while (got < 0 && errno == EINTR);
+      s.buffer_start = s.position;
+      s.buffer.resize(got > 0 ? std::size_t(got) : 0);
+      if (got <= 0) break;  // the end, or a read error: a short read, which libsndfile reports
+    }
+    return done;
+  }
+  static sf_count_t write(const void*, sf_count_t, void*) { return 0; }
+  static sf_count_t tell(void* user) { return static_cast<Impl*>(user)->position; }
 
   ~Impl() {
     if (file) sf_close(file);
@@ -281,13 +309,10 @@ AudioFileReader::AudioFileReader(const std::filesystem::path& path)
   if (::fstat(impl_->fd, &st) != 0) fail(ErrorCode::unreadable, path, std::strerror(errno));
   if (st.st_size == 0) fail(ErrorCode::empty_file, path, "empty file (0 bytes)");
 
-  // The descriptor passes to libsndfile here, and it closes it exactly once: in sf_close, or at
-  // once when it refuses the file, even if asked not to (close_desc only takes effect on
-  // success). Closing it again ourselves would close whatever descriptor another thread opened
-  // in the meantime under the same number.
+  impl_->size = sf_count_t(st.st_size);
+  static SF_VIRTUAL_IO io{Impl::length, Impl::seek, Impl::file_read, Impl::write, Impl::tell};
   SF_INFO sfinfo{};
-  impl_->open_info(
-      sf_open_fd(std::exchange(impl_->fd, -1), SFM_READ, &sfinfo, /*close_desc=*/SF_TRUE), sfinfo);
+  impl_->open_info(sf_open_virtual(&io, SFM_READ, &sfinfo, impl_.get()), sfinfo);
 }
 
 void AudioFileReader::Impl::open_info(SNDFILE* opened, const SF_INFO& sfinfo) {
@@ -333,9 +358,9 @@ AudioFileReader::AudioFileReader(std::span<const std::byte> bytes,
     : impl_(std::make_unique<Impl>()) {
   impl_->path = name;
   impl_->memory = bytes;
+  impl_->size = sf_count_t(bytes.size());
   if (bytes.empty()) fail(ErrorCode::empty_file, name, "empty file (0 bytes)");
-  static SF_VIRTUAL_IO io{Impl::memory_length, Impl::memory_seek, Impl::memory_read,
-                          Impl::memory_write, Impl::memory_tell};
+  static SF_VIRTUAL_IO io{Impl::length, Impl::seek, Impl::memory_read, Impl::write, Impl::tell};
   SF_INFO sfinfo{};
   impl_->open_info(sf_open_virtual(&io, SFM_READ, &sfinfo, impl_.get()), sfinfo);
 }
