@@ -101,8 +101,8 @@ void run(benchmark::State& state, SimdTarget target, const std::string& kernel) 
 int main(int argc, char** argv) {
   for (const char* kernel :
        {"window", "power_magnitude", "spectrum_sums", "spread", "scaled_diff_squared",
-        "sum_squares", "sum_of_extremes", "sum_of_extremes_hinted", "count_non_finite", "max_abs", "sum", "dot",
-        "sign_changes", "local_maxima", "peak_pitches", "fir_max_abs"})
+        "sum_squares", "sum_of_extremes", "sum_of_extremes_hinted", "count_non_finite", "max_abs",
+        "sum", "dot", "sign_changes", "local_maxima", "peak_pitches", "fir_max_abs"})
     for (SimdTarget t : herscan::supported_simd_targets())
       benchmark::RegisterBenchmark(
           (std::string(kernel) + "/" + std::string(herscan::simd_target_name(t))).c_str(),
