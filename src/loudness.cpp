@@ -156,10 +156,6 @@ double bessel_i0(double x) {
   return sum;
 }
 
-// True-peak interpolator: a Kaiser-windowed sinc (β = 7) cut off at the input's Nyquist
-// frequency, 16 taps per phase. Phase 0 is the input itself (the sinc is zero at every other
-// multiple of the factor), so only phases 1..L−1 are computed. Measured against ideal L× sampling
-// of sines up to 0.45·fs: within +0.005/−0.08 dB (docs/loudness.md).
 // A K-weighting biquad (transposed direct form II, states s and z) with its output substituted
 // into the state updates: s[n] = c1·v[n] + c2·v[n−1] − a2·s[n−2] − a1·s[n−1] and
 // y[n] = b0·v[n] + s[n−1], where c1 = b1 − a1·b0 and c2 = b2 − a2·b0. The same filter, rounded
@@ -172,13 +168,14 @@ struct Section {
       : b0(q.b0), c1(q.b1 - q.a1 * q.b0), c2(q.b2 - q.a2 * q.b0), a1(q.a1), a2(q.a2) {}
 };
 
-// One sample through the two sections. The state per section: s[n−1], s[n−2] and the previous
-// input. V is double, or a GCC vector of channels: the same arithmetic lane by lane.
+// The two sections' state: s[n−1], s[n−2] and the previous input of each. V is double, or a GCC
+// vector of channels.
 template <class V>
 struct KState {
   V s0{}, s0p{}, v0p{}, s1{}, s1p{}, v1p{};
 };
 
+// One sample through the two sections (for a vector V, lane by lane the scalar arithmetic).
 template <class V>
 inline V k_weight(const Section& f0, const Section& f1, V v, KState<V>& k) {
   const V y0 = f0.b0 * v + k.s0;
@@ -190,6 +187,10 @@ inline V k_weight(const Section& f0, const Section& f1, V v, KState<V>& k) {
   return y1;
 }
 
+// True-peak interpolator: a Kaiser-windowed sinc (β = 7) cut off at the input's Nyquist
+// frequency, 16 taps per phase. Phase 0 is the input itself (the sinc is zero at every other
+// multiple of the factor), so only phases 1..L−1 are computed. Measured against ideal L× sampling
+// of sines up to 0.45·fs: within +0.005/−0.08 dB (docs/loudness.md).
 class TruePeak {
  public:
   static constexpr std::size_t kTapsPerPhase = 16;
