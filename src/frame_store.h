@@ -1,8 +1,8 @@
 // Rows of per-frame values kept until the end of a file, for the features whose definition
 // needs the whole file first (librosa's top_db clips against the maximum of the whole matrix).
-// Rows stay in memory up to a budget, then go to an unlinked temporary file, so resident memory
-// stays bounded for any length (a 3-hour track has 500 000 frames; 128 mel bands of float are
-// 256 MB). Internal to the library.
+// Rows are buffered in memory up to a budget, then written to an unlinked temporary file, so
+// resident memory stays bounded for any length (a 3-hour track has 500 000 frames; 128 mel bands
+// of float are 256 MB). Internal to the library.
 #pragma once
 
 #include <algorithm>

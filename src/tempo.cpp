@@ -445,8 +445,9 @@ std::vector<double> period_curve(std::span<const float> envelope, double frame_r
       back16[k] = std::uint16_t(v);
   };
   auto get_back = [&](std::size_t k) -> std::size_t { return S <= 256 ? back8[k] : back16[k]; };
-  // The columns' values at lags first − 1 … last + 1 are kept (exactly, in double, spilling to
-  // disk past 4 MB) for the refinement along the path, instead of a second tempogram pass.
+  // The columns' values at lags first − 1 … last + 1 are kept (exactly, in double, in a frame
+  // store that spills to disk) for the refinement along the path, instead of a second tempogram
+  // pass.
   detail::BasicFrameStore<double> kept(S + 2);
   for_each_tempogram_column(envelope, win, [&](std::size_t t, std::span<const double> column) {
     kept.append(column.subspan(first - 1, S + 2));

@@ -17,9 +17,11 @@
 //                semitone spectrum of log-compressed magnitudes, a temporal median against
 //                percussion, harmonic summation onto fundamentals, folded to 12 pitch classes.
 //
-// Tuning is a property of the whole recording, so TonalProcessor keeps each frame's power
-// spectrum until finish() (in memory up to 16 MB, then in an unlinked temporary file) and
-// computes tuning, chroma and key chroma from it there.
+// Tuning is a property of the whole recording, known only at the end. TonalProcessor
+// accumulates herscan's tuning frame by frame and keeps what needs the final tuning until
+// finish(): each frame's spectral peaks (pitch before the tuning correction, magnitude) for the
+// key chroma, and, when chroma_stft or librosa's tuning estimator is asked for, each frame's
+// power spectrum (a 256 KB buffer in memory, the rest in an unlinked temporary file).
 //
 // Thread-safety: one thread per object; the free functions are reentrant.
 #pragma once

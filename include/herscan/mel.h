@@ -10,7 +10,7 @@
 //   MFCC             orthonormal DCT-II of each frame's mel dB, first 20   librosa.feature.mfcc
 //
 // Because top_db clips against the whole file, the processor keeps each frame's mel dB until
-// finish() (in memory up to 16 MB, then in an unlinked temporary file: bounded memory).
+// finish() (a 256 KB buffer in memory, the rest in an unlinked temporary file: bounded memory).
 //
 // Thread-safety: one thread per object.
 #pragma once
