@@ -57,14 +57,13 @@ struct Stft::Impl {
   std::int64_t emitted = 0;
   bool finished = false;
 
-  std::vector<float> frame, magnitude, power;
+  std::vector<float> magnitude, power;
 
   explicit Impl(const StftConfig& c)
       : config(c),
         fft(c.n_fft),
         window(c.n_fft),
         spectrum(c.n_fft / 2 + 1),
-        frame(c.n_fft),
         magnitude(c.n_fft / 2 + 1),
         power(c.n_fft / 2 + 1) {
     for (std::size_t t = 0; t < c.n_fft; ++t)
@@ -75,8 +74,7 @@ struct Stft::Impl {
 
   void emit_frame() {
     const std::size_t n = config.n_fft;
-    const float* src = buf.data() + head;
-    std::copy(src, src + n, frame.begin());
+    const float* src = buf.data() + head;  // the frame's samples, in place until the next push
     const auto& k = simd::kernels();
     k.window(src, window.data(), fft.input(), n);
     fft.execute();
@@ -89,7 +87,7 @@ struct Stft::Impl {
     const std::int64_t half = std::int64_t(n / 2);
     StftFrame f;
     f.index = emitted;
-    f.samples = frame;
+    f.samples = std::span<const float>(src, n);
     f.valid_begin = std::size_t(std::clamp<std::int64_t>(half - start, 0, std::int64_t(n)));
     f.valid_end = std::size_t(std::clamp<std::int64_t>(
         half + pushed - start, std::int64_t(f.valid_begin), std::int64_t(n)));

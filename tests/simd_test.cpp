@@ -86,28 +86,38 @@ TEST_P(SimdTargets, ReductionsMatchScalar) {
     EXPECT_EQ(vec.count_non_finite(a.data(), n), 0u);
 
     // The q largest and smallest values: exactly the sorted ends, identical on every target,
-    // whatever the hint (none, too high, too low, exact).
-    if (n > 0) {
-      std::vector<float> sorted = a, heap(n);
+    // whatever the hint (none, too high, too low, exact), for distinct values and for values
+    // with many ties (multiples of 1/4: more than 16 candidates reach any threshold). q = 9 and
+    // 16 are the largest that vector targets select in registers.
+    std::vector<float> ties = a;
+    for (float& v : ties) v = std::round(4 * v) / 4;
+    const std::vector<float>* value_sets[] = {&a, &ties};
+    for (const std::vector<float>* values : value_sets) {
+      if (n == 0) break;
+      const float* x = values->data();
+      std::vector<float> sorted = *values, heap(n);
       std::sort(sorted.begin(), sorted.end());
-      for (std::size_t q : {std::size_t(1), std::size_t(2), std::size_t(5), n / 3 + 1, n}) {
+      for (std::size_t q : {std::size_t(1), std::size_t(2), std::size_t(5), std::size_t(9),
+                            std::size_t(16), n / 3 + 1, n}) {
         if (q > n) continue;
         double low = 0, high = 0;
         for (std::size_t k = 0; k < q; ++k) low += sorted[k], high += sorted[n - 1 - k];
         const float none = -INFINITY;
         for (float guess : {none, 2.0f, -2.0f, sorted[n - q], 0.3f}) {
-          SCOPED_TRACE("q = " + std::to_string(q) + ", hint " + std::to_string(guess));
+          SCOPED_TRACE("q = " + std::to_string(q) + ", hint " + std::to_string(guess) +
+                       (values == &ties ? ", ties" : ""));
           float h1 = guess, h2 = guess, h3 = -guess, h4 = -guess;
-          const double ref_high = ref.sum_of_extremes(a.data(), n, q, 1.0f, heap.data(), &h1);
-          const double ref_low = ref.sum_of_extremes(a.data(), n, q, -1.0f, heap.data(), &h3);
+          const double ref_high = ref.sum_of_extremes(x, n, q, 1.0f, heap.data(), &h1);
+          const double ref_low = ref.sum_of_extremes(x, n, q, -1.0f, heap.data(), &h3);
           EXPECT_NEAR(ref_high, high, 1e-12 * double(q));
           EXPECT_NEAR(ref_low, low, 1e-12 * double(q));
-          EXPECT_EQ(vec.sum_of_extremes(a.data(), n, q, 1.0f, heap.data(), &h2), ref_high);
-          EXPECT_EQ(vec.sum_of_extremes(a.data(), n, q, -1.0f, heap.data(), &h4), ref_low);
+          EXPECT_EQ(vec.sum_of_extremes(x, n, q, 1.0f, heap.data(), &h2), ref_high);
+          EXPECT_EQ(vec.sum_of_extremes(x, n, q, -1.0f, heap.data(), &h4), ref_low);
           if (q > 1) {
             EXPECT_EQ(h1, sorted[n - q]) << "the hint becomes the q-th largest";
           }
           EXPECT_EQ(h1, h2);
+          EXPECT_EQ(h3, h4);
         }
       }
     }
