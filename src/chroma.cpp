@@ -498,7 +498,8 @@ struct TonalProcessor::Impl {
       };
       end_empty_frames();
       peak_store.for_each([&](std::size_t, std::span<const float> peak) {
-        frame_peaks.insert(frame_peaks.end(), peak.begin(), peak.end());
+        frame_peaks.push_back(peak[0]);  // rows are (pitch, magnitude) pairs
+        frame_peaks.push_back(peak[1]);
         if (frame_peaks.size() / 2 == peak_counts[frame]) {
           end_frame();
           end_empty_frames();
