@@ -294,8 +294,10 @@ struct LoudnessMeter::Impl {
   std::int64_t step_end = 0;  // sample index where the current step ends
   std::int64_t position = 0;  // samples consumed
   double step_energy = 0;     // Σ_c G_c Σ y_c² within the current step
-  std::array<double, kShortTermSteps> ring_energy{};
-  std::array<std::int64_t, kShortTermSteps> ring_length{};
+  // The last 300 steps' energies and lengths, each stored twice (slot and slot + 300) so that
+  // any window of them is contiguous.
+  std::array<double, 2 * kShortTermSteps> ring_energy{};
+  std::array<std::int64_t, 2 * kShortTermSteps> ring_length{};
 
   double momentary_max = -INFINITY, short_term_max = -INFINITY;
   double sample_peak = 0;
@@ -312,24 +314,25 @@ struct LoudnessMeter::Impl {
   // Mean-square energy of the window of the last `steps` steps ending at the current step.
   double window_energy(int steps) const {
     // Four partial sums (a serial sum of 300 values is a chain of 300 dependent additions,
-    // and this runs every 10 ms of audio).
+    // and this runs every 10 ms of audio), from the newest step back.
     static_assert(kMomentarySteps % 4 == 0 && kShortTermSteps % 4 == 0);
+    const std::size_t newest =
+        std::size_t((steps_done - 1) % kShortTermSteps) + std::size_t(kShortTermSteps);
+    const double* e = ring_energy.data() + newest;
+    const std::int64_t* length = ring_length.data() + newest;
     double e0 = 0, e1 = 0, e2 = 0, e3 = 0;
     std::int64_t n = 0;
-    std::size_t slot = std::size_t((steps_done - 1) % kShortTermSteps);
-    auto take = [&](double& e) {  // from the newest step back
-      e += ring_energy[slot];
-      n += ring_length[slot];
-      slot = slot == 0 ? kShortTermSteps - 1 : slot - 1;
-    };
-    for (int i = 0; i < steps; i += 4) take(e0), take(e1), take(e2), take(e3);
+    for (std::ptrdiff_t i = 0; i > -steps; i -= 4) {
+      e0 += e[i], e1 += e[i - 1], e2 += e[i - 2], e3 += e[i - 3];
+      n += length[i] + length[i - 1] + length[i - 2] + length[i - 3];
+    }
     return ((e0 + e1) + (e2 + e3)) / double(n);
   }
 
   void complete_step() {
     const std::size_t slot = std::size_t(steps_done % kShortTermSteps);
-    ring_energy[slot] = step_energy;
-    ring_length[slot] = step_end - boundary(steps_done);
+    ring_energy[slot] = ring_energy[slot + kShortTermSteps] = step_energy;
+    ring_length[slot] = ring_length[slot + kShortTermSteps] = step_end - boundary(steps_done);
     ++steps_done;
     step_energy = 0;
     step_end = boundary(steps_done + 1);

@@ -169,6 +169,11 @@ void Resampler::push(std::span<const float> input) {
   // same chunks whatever the caller's block size.
   std::size_t used = 0;
   while (used < input.size()) {
+    if (s.pending.empty() && input.size() - used >= s.chunk) {  // a whole chunk: no copy
+      s.process(input.data() + used, s.chunk);
+      used += s.chunk;
+      continue;
+    }
     const std::size_t take = std::min(s.chunk - s.pending.size(), input.size() - used);
     s.pending.insert(s.pending.end(), input.begin() + std::ptrdiff_t(used),
                      input.begin() + std::ptrdiff_t(used + take));
