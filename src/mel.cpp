@@ -101,7 +101,9 @@ void MelFilterbank::apply(std::span<const float> power, std::span<float> mel) co
 }
 
 float power_to_db(float power, float amin, float ref) {
-  return 10.0f * std::log10(std::max(amin, power)) - 10.0f * std::log10(std::max(amin, ref));
+  const float db = 10.0f * std::log10(std::max(amin, power));
+  // ref = 1 (every caller in the library): 10·log10(1) is exactly 0, and db − 0 is db.
+  return ref == 1.0f && amin <= 1.0f ? db : db - 10.0f * std::log10(std::max(amin, ref));
 }
 
 void MfccConfig::validate(std::size_t n_mels) const {
