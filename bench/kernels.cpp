@@ -87,6 +87,9 @@ void run(benchmark::State& state, SimdTarget target, const std::string& kernel) 
     } else if (kernel == "peak_pitches") {  // noise: a third of the bins are peaks
       k.peak_pitches(S.data(), peaks.data(), n_peaks, 1e-60, 2e-12, 10.77, pitches.data());
       items = n_peaks;
+    } else if (kernel == "sum_scaled_rows") {  // the MFCC's DCT: 128 mel bands × 20
+      k.sum_scaled_rows(f.data(), S.data(), 128, 20, out.data());
+      items = 128 * 20;
     } else if (kernel == "fir_max_abs") {
       benchmark::DoNotOptimize(k.fir_max_abs(x.data(), kBlock, h.data(), kTaps));
       items = kBlock;
@@ -102,7 +105,8 @@ int main(int argc, char** argv) {
   for (const char* kernel :
        {"window", "power_magnitude", "spectrum_sums", "spread", "scaled_diff_squared",
         "sum_squares", "sum_of_extremes", "sum_of_extremes_hinted", "count_non_finite", "max_abs",
-        "sum", "dot", "sign_changes", "local_maxima", "peak_pitches", "fir_max_abs"})
+        "sum", "dot", "sign_changes", "local_maxima", "peak_pitches", "fir_max_abs",
+        "sum_scaled_rows"})
     for (SimdTarget t : herscan::supported_simd_targets())
       benchmark::RegisterBenchmark(
           (std::string(kernel) + "/" + std::string(herscan::simd_target_name(t))).c_str(),

@@ -188,6 +188,7 @@ void MelProcessor::finish() {
   std::vector<double> dct_by_band(n_mels * n_mfcc), coefficients(n_mfcc);
   for (std::size_t q = 0; q < n_mfcc; ++q)
     for (std::size_t m = 0; m < n_mels; ++m) dct_by_band[m * n_mfcc + q] = s.dct[q * n_mels + m];
+  const auto& kernels = simd::kernels();
   s.store.for_each([&](std::size_t r, std::span<const float> row) {
     for (std::size_t m = 0; m < n_mels; ++m) clipped[m] = std::max(row[m], floor);
     if (s.keep.onset && r >= 1 && r + 2 < frames) {
@@ -197,14 +198,10 @@ void MelProcessor::finish() {
     }
     if (s.keep.onset) previous = clipped;
     if (s.keep.mel_db) s.mel_db_rows.insert(s.mel_db_rows.end(), clipped.begin(), clipped.end());
-    // Each coefficient summed over the bands in order, all coefficients at once (the inner
-    // loop runs across them and vectorises; the same sums as one dot product per coefficient).
-    std::fill(coefficients.begin(), coefficients.end(), 0.0);
-    for (std::size_t m = 0; m < n_mels; ++m) {
-      const double* d = dct_by_band.data() + m * n_mfcc;
-      const double v = clipped[m];
-      for (std::size_t q = 0; q < n_mfcc; ++q) coefficients[q] += d[q] * v;
-    }
+    // Each coefficient summed over the bands in order, all coefficients at once (the kernel runs
+    // across them; the same sums as one dot product per coefficient).
+    kernels.sum_scaled_rows(dct_by_band.data(), clipped.data(), n_mels, n_mfcc,
+                            coefficients.data());
     for (std::size_t q = 0; q < n_mfcc; ++q) {
       stats[q].add(coefficients[q]);
       if (s.keep.mfcc) s.mfcc_rows.push_back(float(coefficients[q]));

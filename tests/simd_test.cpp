@@ -235,6 +235,23 @@ TEST_P(SimdTargets, SpectralPeaksMatchScalar) {
   }
 }
 
+TEST_P(SimdTargets, ScaledRowSumsAreTheSequentialSums) {
+  // Each output is its own sum over the rows in order: identical on every target.
+  const auto& vec = target();
+  for (std::size_t rows : {std::size_t(1), std::size_t(7), std::size_t(128)})
+    for (std::size_t cols :
+         {std::size_t(1), std::size_t(3), std::size_t(13), std::size_t(20), std::size_t(33)}) {
+      SCOPED_TRACE(std::to_string(rows) + " × " + std::to_string(cols));
+      const auto v = uniform(rows, -80, 10, 11);
+      const auto a = as_double(uniform(rows * cols, -1, 1, 12));
+      std::vector<double> expected(cols, 0.0), out(cols, -1.0);
+      for (std::size_t i = 0; i < rows; ++i)
+        for (std::size_t j = 0; j < cols; ++j) expected[j] += a[i * cols + j] * double(v[i]);
+      vec.sum_scaled_rows(a.data(), v.data(), rows, cols, out.data());
+      EXPECT_EQ(out, expected);
+    }
+}
+
 TEST_P(SimdTargets, ProfileMatchesScalar) {
   // A chord over noise with a pulse: every processor of the default profile has work to do.
   const int rate = 44100;

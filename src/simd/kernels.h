@@ -67,6 +67,11 @@ struct Kernels {
   /// Vector targets take glibc's vector logarithms (libmvec, within 4 ulp of libm's).
   void (*peak_pitches)(const float* x, const std::uint32_t* bins, std::size_t n, double epsilon,
                        double den_min, double hz_per_bin, double* pitch);
+  /// out[j] = Σ_i v[i]·A[i·cols + j] for j < cols (A row-major, rows × cols), each sum over i in
+  /// order, in double: a matrix–vector product by rows (the MFCC's DCT over the mel bands). The
+  /// same sums on every target (vectorised across j, never reassociated).
+  void (*sum_scaled_rows)(const double* A, const float* v, std::size_t rows, std::size_t cols,
+                          double* out);
 };
 
 /// The table of the active target.
