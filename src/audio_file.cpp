@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -236,9 +238,10 @@ struct AudioFileReader::Impl {
   sf_count_t buffer_start = 0;  // the file offset of buffer[0]; buffer.size() bytes are valid
   static constexpr std::size_t kBufferBytes = std::size_t(256) << 10;
 
-  /// Takes what sf_open_* returned: refuses a null handle as not_audio (with libsndfile's
-  /// reason), checks the header against the limits and fills `info`.
-  void open_info(SNDFILE* opened, const SF_INFO& sfinfo);
+  /// Opens through the virtual I/O `io` (user data: this Impl): refuses what libsndfile cannot
+  /// open as not_audio (with libsndfile's reason), checks the header against the limits and
+  /// fills `info`.
+  void open(SF_VIRTUAL_IO& io);
 
   // libsndfile's virtual I/O (user data: this Impl).
   static sf_count_t length(void* user) { return static_cast<Impl*>(user)->size; }
@@ -311,18 +314,23 @@ AudioFileReader::AudioFileReader(const std::filesystem::path& path)
 
   impl_->size = sf_count_t(st.st_size);
   static SF_VIRTUAL_IO io{Impl::length, Impl::seek, Impl::file_read, Impl::write, Impl::tell};
-  SF_INFO sfinfo{};
-  impl_->open_info(sf_open_virtual(&io, SFM_READ, &sfinfo, impl_.get()), sfinfo);
+  impl_->open(io);
 }
 
-void AudioFileReader::Impl::open_info(SNDFILE* opened, const SF_INFO& sfinfo) {
-  file = opened;
-  if (!file) {
-    // sf_strerror(nullptr) is libsndfile's last global error: with threads opening files at
-    // once it may name another file's failure, never a wrong verdict on this one.
-    fail(ErrorCode::not_audio, path,
-         std::string("not a readable audio file (libsndfile: ") + sf_strerror(nullptr) + ")");
+void AudioFileReader::Impl::open(SF_VIRTUAL_IO& io) {
+  SF_INFO sfinfo{};
+  std::string reason;
+  {
+    // Why an open failed is in one global of libsndfile's (sf_strerror(nullptr)), which every
+    // open resets: opens are serialised so that the reason read back is this file's, whatever
+    // other threads open meanwhile (reading a header is a small part of a file's work).
+    static std::mutex mutex;
+    const std::lock_guard lock(mutex);
+    file = sf_open_virtual(&io, SFM_READ, &sfinfo, this);
+    if (!file) reason = sf_strerror(nullptr);
   }
+  if (!file)
+    fail(ErrorCode::not_audio, path, "not a readable audio file (libsndfile: " + reason + ")");
   if (sfinfo.channels <= 0) fail(ErrorCode::invalid_format, path, "header declares 0 channels");
   if (sfinfo.channels > kMaxChannels) {
     fail(ErrorCode::invalid_format, path,
@@ -361,8 +369,7 @@ AudioFileReader::AudioFileReader(std::span<const std::byte> bytes,
   impl_->size = sf_count_t(bytes.size());
   if (bytes.empty()) fail(ErrorCode::empty_file, name, "empty file (0 bytes)");
   static SF_VIRTUAL_IO io{Impl::length, Impl::seek, Impl::memory_read, Impl::write, Impl::tell};
-  SF_INFO sfinfo{};
-  impl_->open_info(sf_open_virtual(&io, SFM_READ, &sfinfo, impl_.get()), sfinfo);
+  impl_->open(io);
 }
 
 AudioFileReader::~AudioFileReader() = default;

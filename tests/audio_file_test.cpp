@@ -191,10 +191,21 @@ TEST(AudioFileReaderErrors, NotAudioMessageCarriesLibsndfileReason) {
 // then reported a good file as not audio). Threads refusing files and threads reading good ones
 // at once must not disturb each other.
 TEST(AudioFileReaderErrors, RefusedFilesDoNotDisturbFilesOpenInOtherThreads) {
+  // (and keep their own reason: libsndfile's is a global that every open resets)
   TempDir dir;
   std::ofstream(dir / "bad.wav") << "RIFF but not really\n";
   const auto tone = test::sine(440, 0.5, 22050, 2205);
   test::write_audio(dir / "good.wav", tone, 1, 22050, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+  // The refusal alone, for its message: libsndfile's reason, which must name this file's
+  // problem however many other files open meanwhile.
+  std::string refusal;
+  try {
+    AudioFileReader reader(dir / "bad.wav");
+  } catch (const Error& e) {
+    refusal = e.what();
+  }
+  ASSERT_NE(refusal.find("libsndfile: "), std::string::npos) << refusal;
+  ASSERT_EQ(refusal.find("No Error"), std::string::npos) << refusal;
   std::atomic<int> wrong{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
@@ -209,7 +220,7 @@ TEST(AudioFileReaderErrors, RefusedFilesDoNotDisturbFilesOpenInOtherThreads) {
             if (read_all(reader).size() != tone.size()) ++wrong;
           }
         } catch (const Error& e) {
-          if (t % 2 == 1 || e.code() != ErrorCode::not_audio) ++wrong;
+          if (t % 2 == 1 || e.code() != ErrorCode::not_audio || e.what() != refusal) ++wrong;
         }
       }
     });
