@@ -19,7 +19,7 @@ namespace {
 class Autocorrelator {
  public:
   explicit Autocorrelator(std::size_t n)
-      : n_(n), size_(std::bit_ceil(2 * n - 1)), fft_(size_), spectrum_(size_) {}
+      : n_(n), size_(std::bit_ceil(2 * n - 1)), fft_(size_), spectrum_(size_ / 2 + 1) {}
 
   std::size_t bins() const noexcept { return size_ / 2 + 1; }
 
@@ -59,7 +59,7 @@ class Autocorrelator {
  private:
   std::size_t n_, size_;
   RealFftDouble fft_;
-  std::vector<double> spectrum_;
+  std::vector<double> spectrum_;  // run()'s power spectrum: bins() values
 };
 
 // Calls f(t, frame) for every windowed frame t of the tempogram of `envelope`
