@@ -63,7 +63,7 @@ void run(benchmark::State& state, SimdTarget target, const std::string& kernel) 
       benchmark::DoNotOptimize(k.sum_squares(a.data(), kFrame));
       items = kFrame;
     } else if (kernel == "sum_of_extremes") {  // the largest contrast band: 429 bins, q = 9
-      float hint = -INFINITY;                  // no hint: the block-maximum bound
+      float hint = -INFINITY;                  // no hint: the column-maximum bound
       benchmark::DoNotOptimize(k.sum_of_extremes(S.data() + 596, 429, 9, 1.0f, heap.data(), &hint));
       items = 429;
     } else if (kernel == "sum_of_extremes_hinted") {  // the same with last call's q-th value

@@ -195,20 +195,21 @@ TEST_P(SimdTargets, SpectralPeaksMatchScalar) {
     for (std::size_t k = 3; k + 1 < n; k += 17) x[k + 1] = x[k];  // equal neighbours
     for (std::size_t k = 5; k < n; k += 13) x[k] = 0.25f;
     const std::size_t last = n - 1;
-    for (std::size_t first : {std::size_t(2), std::size_t(7)}) {  // a start off the vector grid
-      if (first >= last) continue;
+    auto by_definition = [&](std::size_t first) {  // the definition, directly
       std::vector<std::uint32_t> expected;
       for (std::size_t k = first; k < last; ++k)
         if (x[k] > x[k - 1] && x[k] >= x[k + 1] && x[k] > 0.25f)
           expected.push_back(std::uint32_t(k));
+      return expected;
+    };
+    for (std::size_t first : {std::size_t(2), std::size_t(7)}) {  // a start off the vector grid
+      if (first >= last) continue;
       std::vector<std::uint32_t> found(last - first);
       found.resize(vec.local_maxima(x.data(), first, last, 0.25f, found.data()));
-      EXPECT_EQ(found, expected) << "first " << first;
+      EXPECT_EQ(found, by_definition(first)) << "first " << first;
     }
     const std::size_t first = 1;
-    std::vector<std::uint32_t> expected;  // the definition, directly
-    for (std::size_t k = first; k < last; ++k)
-      if (x[k] > x[k - 1] && x[k] >= x[k + 1] && x[k] > 0.25f) expected.push_back(std::uint32_t(k));
+    const std::vector<std::uint32_t> expected = by_definition(first);
     std::vector<std::uint32_t> r(last - first), v(last - first);
     r.resize(ref.local_maxima(x.data(), first, last, 0.25f, r.data()));
     v.resize(vec.local_maxima(x.data(), first, last, 0.25f, v.data()));
