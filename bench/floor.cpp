@@ -12,34 +12,16 @@
 //   floor [--runs R] FILE...
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <string>
 #include <vector>
 
 #include "herscan/audio_file.h"
 #include "herscan/profile.h"
 #include "herscan/stft.h"
+#include "timing.h"
 
-namespace {
-
-double cpu_s() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
-}
-
-template <class F>
-double best_of(int runs, F&& f) {
-  double best = 1e300;
-  for (int r = 0; r < runs; ++r) {
-    const double t0 = cpu_s();
-    f();
-    best = std::min(best, cpu_s() - t0);
-  }
-  return best;
-}
-
-}  // namespace
+using herscan::bench::best_of;
+using herscan::bench::decode_and_resample;
 
 int main(int argc, char** argv) {
   int runs = 3;
@@ -67,12 +49,7 @@ int main(int argc, char** argv) {
       }
       duration = double(reader.frames_read()) / reader.info().sample_rate_hz;
     });
-    const double resample = best_of(runs, [&] {
-      double sum = 0;
-      herscan::stream_analysis_signal(
-          file, 22050, [&](std::span<const float> y) { sum += y.empty() ? 0 : y[0]; });
-      if (sum == 12345.678) std::puts("");  // keep the work observable
-    });
+    const double resample = best_of(runs, [&] { decode_and_resample(file); });
     const double stft = best_of(runs, [&] {
       herscan::Stft transform(herscan::StftConfig{});
       herscan::stream_analysis_signal(file, 22050,

@@ -11,34 +11,19 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <string>
 #include <vector>
 
 #include "herscan/json.h"
 #include "herscan/profile.h"
+#include "timing.h"
 
 namespace {
 
 using herscan::ResampleQuality;
+using herscan::bench::best_of;
+using herscan::bench::decode_and_resample;
 using Json = nlohmann::ordered_json;
-
-double cpu_s() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
-}
-
-template <class F>
-double best_of(int runs, F&& f) {
-  double best = 1e300;
-  for (int r = 0; r < runs; ++r) {
-    const double t0 = cpu_s();
-    f();
-    best = std::min(best, cpu_s() - t0);
-  }
-  return best;
-}
 
 // The largest relative difference between two profiles' numbers in one block (relative to the
 // reference's magnitude, at least 1e-3), and where.
@@ -103,18 +88,12 @@ int main(int argc, char** argv) {
     int keys = 0, tempi = 0;
     Largest largest[std::size(kBlocks)];
     for (std::size_t f = 0; f < files.size(); ++f) {
-      resample += best_of(runs, [&] {
-        double sum = 0;
-        herscan::stream_analysis_signal(
-            files[f], 22050, [&](std::span<const float> y) { sum += y.empty() ? 0 : y[0]; },
-            quality);
-        if (sum == 12345.678) std::puts("");  // keep the work observable
-      });
+      resample += best_of(runs, [&] { decode_and_resample(files[f], quality); });
       herscan::ProfileOptions options;
       options.resample_quality = quality;
-      Json json;
-      profile +=
-          best_of(runs, [&] { json = herscan::to_json(herscan::analyze_file(files[f], options)); });
+      herscan::Profile result;
+      profile += best_of(runs, [&] { result = herscan::analyze_file(files[f], options); });
+      const Json json = herscan::to_json(result);
       if (quality == ResampleQuality::high) {
         reference.push_back(json);
         audio_s += json["format"]["duration_s"].get<double>();
