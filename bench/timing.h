@@ -1,11 +1,12 @@
 // What the bench tools (floor, resample_quality) share: process CPU time, the best of R runs, and
-// the "decode + resample" stage. bench/, not CI.
+// the "decode + resample" stage of a profile. bench/, not CI.
 #pragma once
 
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <limits>
 #include <span>
 
 #include "herscan/profile.h"
@@ -22,7 +23,7 @@ inline double cpu_s() {
 /// The least CPU time of `runs` calls of f().
 template <class F>
 double best_of(int runs, F&& f) {
-  double best = 1e300;
+  double best = std::numeric_limits<double>::infinity();
   for (int r = 0; r < runs; ++r) {
     const double t0 = cpu_s();
     f();
@@ -31,13 +32,17 @@ double best_of(int runs, F&& f) {
   return best;
 }
 
-/// Decodes `file`, downmixes it and resamples it to 22050 Hz with soxr at `quality`, as a
-/// profile does, and discards the signal (after one observable use of it).
+/// The analysis rate of a default profile (22050 Hz).
+inline const double kAnalysisRateHz = ProfileOptions{}.analysis_rate_hz;
+
+/// Decodes `file`, downmixes it and resamples it to the analysis rate with soxr at `quality`, as
+/// a default profile does, and discards the signal (after one observable use of it).
 inline void decode_and_resample(const std::filesystem::path& file,
                                 ResampleQuality quality = ResampleQuality::high) {
   double sum = 0;
   stream_analysis_signal(
-      file, 22050, [&](std::span<const float> y) { sum += y.empty() ? 0 : y[0]; }, quality);
+      file, kAnalysisRateHz, [&](std::span<const float> y) { sum += y.empty() ? 0 : y[0]; },
+      quality);
   if (sum == 12345.678) std::puts("");
 }
 
