@@ -11,7 +11,6 @@
 // profile does besides the features' own (docs/performance.md, "A lower bound"). bench/, not CI.
 //   floor [--runs R] FILE...
 #include <cstdio>
-#include <cstring>
 #include <span>
 #include <string>
 #include <vector>
@@ -26,18 +25,10 @@ using herscan::bench::best_of;
 using herscan::bench::decode_and_resample;
 
 int main(int argc, char** argv) {
-  int runs = 3;
-  std::vector<std::string> files;
-  for (int a = 1; a < argc; ++a) {
-    if (std::strcmp(argv[a], "--runs") == 0 && a + 1 < argc)
-      runs = std::atoi(argv[++a]);
-    else
-      files.emplace_back(argv[a]);
-  }
-  if (runs < 1 || files.empty()) {
-    std::fprintf(stderr, "usage: floor [--runs R ≥ 1] FILE...\n");
-    return 2;
-  }
+  const auto args = herscan::bench::parse_arguments(argc, argv, "floor");
+  if (!args) return 2;
+  const int runs = args->runs;
+  const std::vector<std::string>& files = args->files;
   std::printf(
       "| file | audio | decode | decode + resample | decode + resample + STFT | decode + loudness "
       "| full profile | profile / decode |\n");

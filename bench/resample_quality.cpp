@@ -11,8 +11,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -78,18 +76,10 @@ herscan::ProfileOptions at_quality(ResampleQuality quality) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int runs = 3;
-  std::vector<std::string> files;
-  for (int a = 1; a < argc; ++a) {
-    if (std::strcmp(argv[a], "--runs") == 0 && a + 1 < argc)
-      runs = std::atoi(argv[++a]);
-    else
-      files.emplace_back(argv[a]);
-  }
-  if (runs < 1 || files.empty()) {
-    std::fprintf(stderr, "usage: resample_quality [--runs R ≥ 1] FILE...\n");
-    return 2;
-  }
+  const auto args = herscan::bench::parse_arguments(argc, argv, "resample_quality");
+  if (!args) return 2;
+  const int runs = args->runs;
+  const std::vector<std::string>& files = args->files;
   try {
     // The reference: every file's profile at HQ, and the audio's length.
     std::vector<Json> reference;

@@ -1,17 +1,45 @@
-// What the bench tools (floor, resample_quality) share: process CPU time, the best of R runs, and
-// the "decode + resample" stage of a profile. bench/, not CI.
+// What the bench tools (floor, resample_quality) share: their command line, process CPU time, the
+// best of R runs, and the "decode + resample" stage of a profile. bench/, not CI.
 #pragma once
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <span>
+#include <string>
+#include <vector>
 
 #include "herscan/profile.h"
 
 namespace herscan::bench {
+
+/// The command line of every tool here: `TOOL [--runs R] FILE...`.
+struct Arguments {
+  int runs = 3;
+  std::vector<std::string> files;
+};
+
+/// Parses the command line; with R < 1 or no file, prints the usage of `tool` to stderr and
+/// returns nothing (the tool then exits with 2).
+inline std::optional<Arguments> parse_arguments(int argc, char** argv, const char* tool) {
+  Arguments args;
+  for (int a = 1; a < argc; ++a) {
+    if (std::strcmp(argv[a], "--runs") == 0 && a + 1 < argc)
+      args.runs = std::atoi(argv[++a]);
+    else
+      args.files.emplace_back(argv[a]);
+  }
+  if (args.runs < 1 || args.files.empty()) {
+    std::fprintf(stderr, "usage: %s [--runs R ≥ 1] FILE...\n", tool);
+    return std::nullopt;
+  }
+  return args;
+}
 
 /// CPU seconds used by the whole process so far (user + system, every thread).
 inline double cpu_s() {
