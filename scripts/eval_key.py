@@ -1,24 +1,28 @@
 #!/usr/bin/env python3
 """Evaluates herscan's key estimates against a manifest of true keys: the MIREX weighted score.
 
-    scripts/eval_key.py MANIFEST [--results RESULTS.jsonl | --herscan build/release/apps/herscan]
-                        [--key-profile NAME] [--per-file]
+    scripts/eval_key.py MANIFEST... [--results RESULTS.jsonl | --herscan build/release/apps/herscan]
+                        [--key-profile NAME] [--per-file] [--by-style] [--save RESULTS.jsonl]
 
 MANIFEST is JSON: {"files": [{"path": …, "truth": {"key": "A minor", …}}, …]} with paths relative
-to the manifest's folder (the format of ../shared/devset's and scripts/devset/'s manifests).
+to the manifest's folder (the format of ../shared/devset's, scripts/devset/'s and scripts/realset/'s
+manifests; files without a truth key are left out). Several manifests are scored together.
 Without --results the script runs herscan (--features key) on every file. `--method
 librosa-recipe` scores instead what a librosa user gets: the mean chroma_stft (herscan's chroma
 block, librosa's definition) correlated with the Krumhansl–Kessler profiles (Krumhansl–Schmuckler,
 librosa having no key estimator of its own). It prints the MIREX
 weighted score (same key 1.0, perfect fifth above 0.5, relative major/minor 0.3, parallel 0.2,
 other 0) and the share of each category, and the same score from mir_eval when python3-mir-eval
-is installed (a cross-check of this script's scoring).
+is installed (a cross-check of this script's scoring), and, for herscan, how well key.confidence
+tells right keys from wrong ones: its ROC AUC and a reliability table per confidence decile.
 """
 import argparse
 import json
 import os
 import subprocess
 import tempfile
+
+from calibration import print_calibration
 
 PITCH = {"C": 0, "C#": 1, "Db": 1, "D": 2, "D#": 3, "Eb": 3, "E": 4, "F": 5, "F#": 6, "Gb": 6,
          "G": 7, "G#": 8, "Ab": 8, "A": 9, "A#": 10, "Bb": 10, "B": 11}
@@ -80,18 +84,23 @@ def run_herscan(herscan, paths, profile, features="key"):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("manifest")
+    parser.add_argument("manifest", nargs="+")
     parser.add_argument("--results", help="herscan JSON Lines for the manifest's files")
     parser.add_argument("--herscan", default="build/release/apps/herscan", help="the herscan binary to run")
     parser.add_argument("--key-profile", help="passed to herscan")
     parser.add_argument("--per-file", action="store_true", help="print every file's result")
     parser.add_argument("--method", choices=["herscan", "librosa-recipe"], default="herscan")
+    parser.add_argument("--by-style", action="store_true", help="the score per style")
+    parser.add_argument("--save", help="write the records scored to this JSON Lines file")
     args = parser.parse_args()
 
-    manifest = json.load(open(args.manifest))
-    base = os.path.dirname(os.path.abspath(args.manifest))
-    files = [f for f in manifest["files"] if f.get("truth", {}).get("key")]
-    paths = [os.path.join(base, f["path"]) for f in files]
+    files, paths = [], []
+    for name in args.manifest:
+        base = os.path.dirname(os.path.abspath(name))
+        for f in json.load(open(name))["files"]:
+            if f.get("truth", {}).get("key"):
+                files.append(f)
+                paths.append(os.path.join(base, f["path"]))
     if args.results:
         records = [json.loads(line) for line in open(args.results) if line.strip()]
     else:
@@ -101,10 +110,15 @@ def main():
         for r in records:
             if "chroma" in r:
                 r["key"] = krumhansl_schmuckler(r["chroma"]["mean"])
+    if args.save:
+        with open(args.save, "w") as f:
+            f.writelines(json.dumps(r) + "\n" for r in records)
     by_path = {os.path.abspath(r["file"]): r for r in records}
 
     counts = {c: 0 for c in WEIGHTS}
     refs, ests = [], []
+    confidences, right = [], []
+    by_style = {}  # style → MIREX weights of its files
     for f, path in zip(files, paths):
         record = by_path.get(os.path.abspath(path))
         key = (record or {}).get("key") or {}
@@ -115,6 +129,10 @@ def main():
             estimate = f"{key['tonic']} {key['mode']}"
             cat = category(parse_key(f["truth"]["key"]), parse_key(estimate))
         counts[cat] += 1
+        by_style.setdefault(f.get("style", "?"), []).append(WEIGHTS[cat])
+        if "confidence" in key:
+            confidences.append(key["confidence"] or 0.0)
+            right.append(cat == "correct")
         refs.append(f["truth"]["key"])
         ests.append(estimate or "C major")  # an undefined key scores as wrong
         if args.per_file:
@@ -124,6 +142,12 @@ def main():
     score = sum(WEIGHTS[c] * k for c, k in counts.items()) / n
     print(f"files {n}  MIREX weighted score {score:.3f}  " +
           "  ".join(f"{c} {counts[c] / n:.3f}" for c in WEIGHTS))
+    if args.by_style:
+        for name, weights in sorted(by_style.items()):
+            print(f"  {name:24s} files {len(weights):3d}  MIREX {sum(weights) / len(weights):.3f}"
+                  f"  correct {sum(w == 1.0 for w in weights) / len(weights):.3f}")
+    if confidences:
+        print_calibration("key (correct)", confidences, right)
     try:
         import mir_eval
 

@@ -2,11 +2,13 @@
 """Evaluates herscan's tempo and beats against a manifest with true tempi and beat times.
 
     scripts/eval_tempo.py MANIFEST... [--results RESULTS.jsonl | --herscan build/release/apps/herscan]
-                          [--method herscan|librosa|aubio] [--per-file] [--by-style]
+                          [--method herscan|librosa|aubio] [--per-file] [--by-style] [--by-source]
+                          [--save RESULTS.jsonl]
 
 MANIFEST: {"files": [{"path": …, "style": …, "truth": {"tempo_bpm": … or null,
 "beats_s": [...], "metrical_ambiguity": …}}, …]}, paths relative to the manifest's folder (the
-format of ../shared/devset's and scripts/devset/'s manifests). Without --results the script runs
+format of ../shared/devset's, scripts/devset/'s and scripts/realset/'s manifests; a file whose
+`beats_s` is null has no beat truth and counts only for the tempo). Without --results the script runs
 herscan (--features tempo,beats). `--method librosa` scores librosa 0.11's tempo and beat_track
 instead, through herscan's exact reimplementation (bench/librosa_beats, parity-tested against
 librosa's own outputs); `--method aubio` scores aubio's `aubio tempo` and `aubio beat` (Debian
@@ -18,7 +20,9 @@ Prints, over the files with a constant true tempo:
   Acc1+ Acc1 where a track's annotated alternative metrical level also counts (half the tempo for
         "half-time feel", a third for 3/4 bars)
 and over all files the beat F-measure (±70 ms, every beat, no trimming) and the median offset of
-matched beats; the F-measure again from mir_eval when python3-mir-eval is installed.
+matched beats; the F-measure again from mir_eval when python3-mir-eval is installed; and, for
+herscan, how well tempo.confidence tells Acc1 hits from misses: its ROC AUC and a reliability table
+(mean confidence and observed Acc1 per confidence decile).
 """
 import argparse
 import json
@@ -26,6 +30,8 @@ import os
 import statistics
 import subprocess
 import tempfile
+
+from calibration import print_calibration
 
 
 def f_measure(estimated, reference, window=0.07):
@@ -63,6 +69,8 @@ def main():
     parser.add_argument("--method", choices=["herscan", "librosa", "aubio"], default="herscan")
     parser.add_argument("--per-file", action="store_true")
     parser.add_argument("--by-style", action="store_true", help="Acc1 and F-measure per style")
+    parser.add_argument("--by-source", action="store_true", help="Acc1 and F-measure per source package")
+    parser.add_argument("--save", help="write the records scored to this JSON Lines file")
     args = parser.parse_args()
 
     files, paths = [], []
@@ -89,24 +97,31 @@ def main():
             out = os.path.join(tmp, "tempo.jsonl")
             subprocess.run([args.herscan, "--features", "tempo,beats", "-q", "-o", out] + paths, check=False)
             records = [json.loads(line) for line in open(out)]
+    if args.save:
+        with open(args.save, "w") as f:
+            f.writelines(json.dumps(r) + "\n" for r in records)
     by_path = {os.path.abspath(r["file"]): r for r in records}
 
     acc1 = acc2 = acc1_alt = n_tempo = 0
     errors = []  # |bpm − truth| / truth, in %, where the level is right (Acc1)
     fs, all_offsets, pairs = [], [], []
-    by_style = {}  # style → [tempo files, Acc1 hits, F-measures]
+    by_style = {}  # style (or source) → [tempo files, Acc1 hits, F-measures]
+    confidences, hits = [], []  # herscan's confidence and Acc1 on the files with a tempo
     for f, path in zip(files, paths):
         truth = f["truth"]
         tempo = (by_path.get(os.path.abspath(path)) or {}).get("tempo") or {}
         bpm = tempo.get("bpm")
         beats = tempo.get("beats") or []
-        fm, offsets = f_measure(beats, truth["beats_s"])
-        fs.append(fm)
-        style = by_style.setdefault(f.get("style", "?"), [0, 0, []])
-        style[2].append(fm)
-        all_offsets += offsets
-        pairs.append((truth["beats_s"], beats))
-        line = f"F {fm:.2f}  offset {statistics.median(offsets) * 1000 if offsets else float('nan'):+5.1f} ms"
+        group = f.get("source", "?") if args.by_source else f.get("style", "?")
+        style = by_style.setdefault(group, [0, 0, []])
+        line = ""
+        if truth.get("beats_s") is not None:
+            fm, offsets = f_measure(beats, truth["beats_s"])
+            fs.append(fm)
+            style[2].append(fm)
+            all_offsets += offsets
+            pairs.append((truth["beats_s"], beats))
+            line = f"F {fm:.2f}  offset {statistics.median(offsets) * 1000 if offsets else float('nan'):+5.1f} ms"
         if truth.get("tempo_bpm"):
             t = truth["tempo_bpm"]
             n_tempo += 1
@@ -115,6 +130,9 @@ def main():
             alt = {"4/4": 0.5, "3/4": 1 / 3}.get(truth.get("time_signature"), 0.5)
             a1_alt = a1 or (bpm is not None and bool(truth.get("metrical_ambiguity")) and within(bpm, t, alt))
             acc1 += a1
+            if "confidence" in tempo:
+                confidences.append(tempo["confidence"] or 0.0)
+                hits.append(bool(a1))
             style[0] += 1
             style[1] += a1
             if a1:
@@ -127,20 +145,24 @@ def main():
     print(f"tempo: files {n_tempo}  Acc1 {acc1 / n_tempo:.3f}  Acc2 {acc2 / n_tempo:.3f}  Acc1+ {acc1_alt / n_tempo:.3f}"
           f"  error (Acc1 hits) median {statistics.median(errors) if errors else float('nan'):.2f} %"
           f" max {max(errors) if errors else float('nan'):.2f} %")
-    if args.by_style:
-        for name, (n, hits, style_fs) in sorted(by_style.items()):
-            acc = f"Acc1 {hits / n:.3f} ({hits}/{n})" if n else "Acc1 –"
-            print(f"  {name:14s} files {len(style_fs):3d}  {acc:18s}  F {sum(style_fs) / len(style_fs):.3f}")
+    if args.by_style or args.by_source:
+        for name, (n, style_hits, style_fs) in sorted(by_style.items()):
+            acc = f"Acc1 {style_hits / n:.3f} ({style_hits}/{n})" if n else "Acc1 –"
+            f_text = f"F {sum(style_fs) / len(style_fs):.3f}" if style_fs else "F –"
+            print(f"  {name:24s} files {max(n, len(style_fs)):3d}  {acc:18s}  {f_text}")
     median_offset = statistics.median(all_offsets) * 1000 if all_offsets else float("nan")
-    print(f"beats: files {len(files)}  F-measure {sum(fs) / len(fs):.3f}  median offset {median_offset:+.1f} ms")
+    print(f"beats: files {len(fs)}  F-measure {sum(fs) / len(fs) if fs else float('nan'):.3f}"
+          f"  median offset {median_offset:+.1f} ms")
     try:
         import mir_eval
         import numpy as np
 
         scores = [mir_eval.beat.f_measure(np.array(ref), np.array(est), 0.07) for ref, est in pairs]
-        print(f"mir_eval beat F-measure {sum(scores) / len(scores):.3f}")
+        print(f"mir_eval beat F-measure {sum(scores) / len(scores) if scores else float('nan'):.3f}")
     except ImportError:
         pass
+    if confidences:
+        print_calibration("tempo (Acc1)", confidences, hits)
 
 
 if __name__ == "__main__":

@@ -237,14 +237,18 @@ json key_json(const TonalResult& t, KeyProfile profile) {
       {"tonic", k.defined ? json(tonic_name(k.tonic)) : json(nullptr)},
       {"mode", k.defined ? json(k.minor ? "minor" : "major") : json(nullptr)},
       {"strength", k.defined ? number(k.strength) : json(nullptr)},
+      {"confidence", k.defined ? number(k.confidence) : json(nullptr)},
       {"tuning_cents", number(std::round(t.tuning_semitones * 100.0))},
       {"camelot", k.defined ? json(camelot(k.tonic, k.minor)) : json(nullptr)},
       {"profile", key_profile_name(profile)},
       {"candidates", std::move(candidates)},
   };
   if (!k.defined)
-    j["null_reasons"] = {
-        {"tonic", k.reason}, {"mode", k.reason}, {"strength", k.reason}, {"camelot", k.reason}};
+    j["null_reasons"] = {{"tonic", k.reason},
+                         {"mode", k.reason},
+                         {"strength", k.reason},
+                         {"confidence", k.reason},
+                         {"camelot", k.reason}};
   return j;
 }
 
@@ -259,7 +263,13 @@ json chroma_json(const TonalResult& t) {
 
 json tempo_json(const TempoResult& t, bool with_beats) {
   json j = {{"bpm", t.defined ? number(t.bpm) : json(nullptr)},
-            {"confidence", number(t.confidence)}};
+            {"confidence", number(t.confidence)},
+            {"pulse_clarity", number(t.pulse_clarity)}};
+  json candidates = json::array();
+  for (std::size_t i = 1; i < t.candidates.size() && i <= 3; ++i)  // the runners-up
+    candidates.push_back(
+        {{"bpm", number(t.candidates[i].bpm)}, {"probability", number(t.candidates[i].probability)}});
+  j["candidates"] = std::move(candidates);
   if (with_beats) {
     json beats = json::array();
     for (double b : t.beats_s) beats.push_back(number(b));

@@ -55,6 +55,16 @@ double pearson(std::span<const double, 12> x, const std::array<double, 12>& prof
   return sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : 0.0;
 }
 
+// The calibration of the key's confidence, fitted by scripts/train_key.py (docs/accuracy.md).
+#include "key_model.inc"
+
+// The probability that the winning key is right, from its score and its margin over the runner-up.
+double key_confidence(double score, double margin) {
+  const double z = kKeyConfidenceWeights[0] + kKeyConfidenceWeights[1] * score +
+                   kKeyConfidenceWeights[2] * margin;
+  return 1.0 / (1.0 + std::exp(-z));
+}
+
 }  // namespace
 
 std::optional<KeyProfile> parse_key_profile(std::string_view name) {
@@ -134,6 +144,7 @@ KeyResult estimate_key(const KeyEvidence& evidence, KeyProfile profile) {
   r.tonic = r.candidates.front().tonic;
   r.minor = r.candidates.front().minor;
   r.strength = std::clamp(r.candidates.front().score, 0.0, 1.0);
+  r.confidence = key_confidence(r.strength, r.candidates[0].score - r.candidates[1].score);
   return r;
 }
 

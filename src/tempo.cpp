@@ -295,9 +295,6 @@ void TempoConfig::validate() const {
     throw Error(ErrorCode::invalid_argument,
                 "TempoConfig: need 20 <= min_bpm < max_bpm <= 400, got " + std::to_string(min_bpm) +
                     ".." + std::to_string(max_bpm));
-  if (!(prior_center_bpm > 0 && prior_octaves > 0))
-    throw Error(ErrorCode::invalid_argument,
-                "TempoConfig.prior_center_bpm and prior_octaves must be > 0");
   if (!(local_window_s >= 1 && local_window_s <= 16))
     throw Error(ErrorCode::invalid_argument, "TempoConfig.local_window_s must be in 1..16, got " +
                                                  std::to_string(local_window_s));
@@ -412,6 +409,92 @@ double pulse_confidence(std::span<const double> tg, std::size_t L) {
   return valley < 1 ? std::clamp((tg[L] - valley) / (1 - valley), 0.0, 1.0) : 0.0;
 }
 
+// The mean tempogram read between lags (linear interpolation); 0 beyond its last lag.
+double tempogram_at(std::span<const double> tg, double lag) {
+  if (!(lag >= 0) || lag >= double(tg.size() - 1)) return 0.0;
+  const auto i = std::size_t(lag);
+  const double f = lag - double(i);
+  return (1 - f) * tg[i] + f * tg[i + 1];
+}
+
+// The tempogram's largest value within ±3 % of a lag (a related level's peak need not fall exactly
+// on a multiple of the candidate's refined lag).
+double tempogram_near(std::span<const double> tg, double lag) {
+  double v = tempogram_at(tg, lag);
+  const auto from = std::size_t(std::max(0.0, std::ceil(lag * 0.97)));
+  const auto to = std::size_t(std::max(0.0, std::floor(lag * 1.03)));
+  for (std::size_t k = from; k <= to && k < tg.size(); ++k) v = std::max(v, tg[k]);
+  return v;
+}
+
+// Onset peaks per second: the envelope's local maxima above its mean plus one standard deviation.
+double onset_density(std::span<const float> envelope, double frame_rate_hz) {
+  const std::size_t n = envelope.size();
+  if (n < 3) return 0.0;
+  double mean = 0, sq = 0;
+  for (float v : envelope) mean += v;
+  mean /= double(n);
+  for (float v : envelope) sq += (v - mean) * (v - mean);
+  const double threshold = mean + std::sqrt(sq / double(n));
+  std::size_t peaks = 0;
+  for (std::size_t i = 1; i + 1 < n; ++i)
+    peaks += envelope[i] > threshold && envelope[i] > envelope[i - 1] && envelope[i] >= envelope[i + 1];
+  return double(peaks) * frame_rate_hz / double(n);
+}
+
+// The metrical-level model's weights and the confidence's calibration, fitted by
+// scripts/train_tempo.py (docs/accuracy.md).
+#include "tempo_model.inc"
+
+// Every local maximum of the mean tempogram (kept in `tg`) between min_bpm and max_bpm, with its
+// evidence (TempoEvidence) and score.
+std::vector<TempoEvidence> candidates_of(std::span<const float> envelope, double frame_rate_hz,
+                                         const TempoConfig& config, std::vector<double>& tg) {
+  const auto win = std::size_t(std::floor(8.0 * frame_rate_hz + 1e-9));
+  tg = mean_tempogram(envelope, win);
+  const auto lo =
+      std::max<std::size_t>(2, std::size_t(std::ceil(60.0 * frame_rate_hz / config.max_bpm)));
+  const auto hi = std::min<std::size_t>(
+      win - 2, std::size_t(std::floor(60.0 * frame_rate_hz / config.min_bpm)));
+  const double density =
+      std::log2(std::max(onset_density(envelope, frame_rate_hz), 0.25) / kDensityCentre);
+  std::vector<TempoEvidence> out;
+  for (std::size_t lag = lo; lag <= hi && hi < tg.size(); ++lag) {
+    // A peak: above the lag before and not below the lag after (a plateau's first lag); at the
+    // ends of the range, above its one neighbour inside.
+    const bool rises = lag == lo ? tg[lag] > tg[lag + 1] || tg[lag] > tg[lag - 1]
+                                 : tg[lag] > tg[lag - 1];
+    if (!rises || !(tg[lag] >= tg[lag + 1]) || !(tg[lag] > 0)) continue;
+    TempoEvidence e;
+    e.lag = lag;
+    e.period_frames = refine_lag(tg, lag);
+    e.bpm = 60.0 * frame_rate_hz / e.period_frames;
+    const double level = std::log2(e.bpm / 140.0);
+    auto periodicity = [](double v) { return std::log1p(100.0 * std::max(0.0, v)); };
+    e.x = {periodicity(tg[lag]),
+           level,
+           level * level,
+           periodicity(tempogram_near(tg, 2 * e.period_frames)),
+           periodicity(tempogram_near(tg, e.period_frames / 2)),
+           periodicity(tempogram_near(tg, 3 * e.period_frames)),
+           pulse_confidence(tg, lag),
+           level * density};
+    for (std::size_t k = 0; k < kTempoFeatures; ++k) e.score += kLevelWeights[k] * e.x[k];
+    out.push_back(e);
+  }
+  return out;
+}
+
+// The probability that the chosen candidate is right: a logistic function of the model's
+// probability for it (as a logit), its periodicity and its pulse clarity.
+double calibrated_confidence(const TempoEvidence& chosen,
+                             std::span<const TempoCandidate> candidates) {
+  const double p = std::clamp(candidates.front().probability, 1e-4, 1 - 1e-4);
+  const double z = kConfidenceWeights[0] + kConfidenceWeights[1] * std::log(p / (1 - p)) +
+                   kConfidenceWeights[2] * chosen.x[0] + kConfidenceWeights[3] * chosen.x[6];
+  return 1.0 / (1.0 + std::exp(-z));
+}
+
 // The local beat period (frames) at every frame: the Viterbi path through the local tempogram's
 // lags within 0.6..1.6 × the global period, emission log(1e−3 + tempogram), transition
 // −smoothness·(Δ log lag)², a gentle pull (−2·(log lag − log global)²) towards the global level;
@@ -486,6 +569,15 @@ std::vector<double> period_curve(std::span<const float> envelope, double frame_r
 
 }  // namespace
 
+std::vector<TempoEvidence> tempo_candidates(std::span<const float> envelope, double frame_rate_hz,
+                                            const TempoConfig& config) {
+  config.validate();
+  const float peak = envelope.empty() ? 0.0f : *std::max_element(envelope.begin(), envelope.end());
+  if (!(peak >= kMinOnsetDb)) return {};
+  std::vector<double> tg;
+  return candidates_of(envelope, frame_rate_hz, config, tg);
+}
+
 TempoResult analyze_tempo(std::span<const float> envelope, double frame_rate_hz,
                           const TempoConfig& config, bool want_beats, bool want_curve) {
   config.validate();
@@ -497,33 +589,33 @@ TempoResult analyze_tempo(std::span<const float> envelope, double frame_rate_hz,
     r.reason = peak > 0.0f ? "no onsets (a steady sound)" : "no onsets (silence)";
     return r;
   }
-  // The global tempo: the mean tempogram over 8 s windows (librosa's ac_size), a log-normal
-  // preference for the metrical level, the lag refined between lags.
-  const auto win = std::size_t(std::floor(8.0 * frame_rate_hz + 1e-9));
-  const auto tg = mean_tempogram(envelope, win);
-  const auto lo =
-      std::max<std::size_t>(2, std::size_t(std::ceil(60.0 * frame_rate_hz / config.max_bpm)));
-  const auto hi = std::min<std::size_t>(
-      win - 2, std::size_t(std::floor(60.0 * frame_rate_hz / config.min_bpm)));
-  double best = -std::numeric_limits<double>::infinity();
-  std::size_t best_lag = lo;
-  for (std::size_t lag = lo; lag <= hi; ++lag) {
-    const double bpm = 60.0 * frame_rate_hz / double(lag);
-    const double preference =
-        -0.5 * std::pow(std::log2(bpm / config.prior_center_bpm) / config.prior_octaves, 2);
-    const double score = std::log1p(100.0 * tg[lag]) + preference;
-    if (score > best) {
-      best = score;
-      best_lag = lag;
-    }
+  // The global tempo: the candidate peaks of the mean tempogram over 8 s windows (librosa's
+  // ac_size), the metrical-level model's choice among them, its lag refined between lags.
+  std::vector<double> tg;
+  const auto candidates = candidates_of(envelope, frame_rate_hz, config, tg);
+  if (candidates.empty()) {  // a tempogram without a peak in range: no pulse to report
+    r.reason = "no periodicity in the tempo range";
+    return r;
   }
-  // The preference can select a lag beside the periodicity peak it belongs to: climb to that
-  // peak (the nearest local maximum of the tempogram), then refine between lags.
-  while (best_lag > lo && tg[best_lag - 1] > tg[best_lag]) --best_lag;
-  while (best_lag < hi && tg[best_lag + 1] > tg[best_lag]) ++best_lag;
-  const double period = refine_lag(tg, best_lag);
+  double top = -std::numeric_limits<double>::infinity();
+  for (const TempoEvidence& c : candidates) top = std::max(top, c.score);
+  double total = 0;
+  for (const TempoEvidence& c : candidates) total += std::exp(c.score - top);
+  for (const TempoEvidence& c : candidates)
+    r.candidates.push_back({c.bpm, std::exp(c.score - top) / total});
+  const auto chosen = std::size_t(
+      std::max_element(candidates.begin(), candidates.end(),
+                       [](const TempoEvidence& a, const TempoEvidence& b) { return a.score < b.score; }) -
+      candidates.begin());
+  std::stable_sort(r.candidates.begin(), r.candidates.end(),
+                   [](const TempoCandidate& a, const TempoCandidate& b) {
+                     return a.probability > b.probability;
+                   });
+  const TempoEvidence& best = candidates[chosen];
+  const double period = best.period_frames;
   r.defined = true;
-  r.confidence = pulse_confidence(tg, best_lag);
+  r.pulse_clarity = best.x[6];
+  r.confidence = calibrated_confidence(best, r.candidates);
 
   // The tempo curve and the beats (computed always: a steady beat grid refines the tempo).
   const auto curve = period_curve(envelope, frame_rate_hz, period, config);

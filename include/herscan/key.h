@@ -43,6 +43,10 @@ struct KeyResult {
   int tonic = 0;         ///< pitch class, 0 = C
   bool minor = false;
   double strength = 0;                   ///< the winner's correlation, clipped to [0, 1]
+  double confidence = 0;                 ///< 0..1: the calibrated probability that the key is
+                                         ///< right (a logistic function of the winner's score
+                                         ///< and its margin over the runner-up, fitted on the
+                                         ///< development sets: docs/accuracy.md)
   std::vector<KeyCandidate> candidates;  ///< all 24 keys, best first
 };
 

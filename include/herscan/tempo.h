@@ -11,6 +11,7 @@
 // Thread-safety: all functions are reentrant.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -47,25 +48,63 @@ struct TempoConfig {
   void validate() const;           ///< throws Error(invalid_argument) naming the field
 };
 
-/// Below this confidence the tempo is reported but there is no reliable pulse (white noise scores
-/// about 0.0–0.1, sparse piano 0.3 and above; docs/accuracy.md).
-inline constexpr double kNoReliablePulse = 0.2;
+/// Below this confidence the tempo is reported but is more likely wrong than right at the level
+/// chosen: the text summary says "no reliable pulse" (the confidence is a probability; white noise
+/// and music without a pulse score below it, docs/accuracy.md has the reliability table).
+inline constexpr double kNoReliablePulse = 0.3;
+
+/// The evidence the metrical-level model weighs for one candidate tempo, a peak of the mean
+/// tempogram (lag L, refined period p frames). `x`, in order:
+///   0 log1p(100·tg(p))        the periodicity at the candidate
+///   1 log2(bpm / 140)         its metrical level, and
+///   2 its square              (a log-normal preference, learned)
+///   3 log1p(100·tg(2p))       the periodicity of groups of two beats (bars, half bars)
+///   4 log1p(100·tg(p/2))      of the subdivision
+///   5 log1p(100·tg(3p))       of groups of three
+///   6 pulse clarity           the peak's height above the valleys beside it (0..1)
+///   7 x1 · onset density      the level's preference moved by how busy the envelope is (the
+///                             onset peaks per second, log2, centred on 4 per second)
+/// tg(·) is the mean tempogram interpolated between lags; lags beyond it read 0.
+inline constexpr std::size_t kTempoFeatures = 8;
+struct TempoEvidence {
+  double bpm = 0;
+  double period_frames = 0;  ///< the refined lag
+  std::size_t lag = 0;       ///< the peak's integer lag
+  double score = 0;          ///< the model's score, w · x
+  std::array<double, kTempoFeatures> x{};
+};
+
+/// The candidates of the global tempo: every local maximum of the mean tempogram (8 s windows)
+/// between min_bpm and max_bpm, with its evidence and the model's score, in lag order. Empty for
+/// an envelope without onsets. For training the model (scripts/train_tempo.py) and inspection.
+std::vector<TempoEvidence> tempo_candidates(std::span<const float> envelope, double frame_rate_hz,
+                                            const TempoConfig& config = {});
+
+/// A metrical level of the global tempo with the model's probability that it is the one
+/// listeners tap (the softmax of the candidates' scores).
+struct TempoCandidate {
+  double bpm = 0;
+  double probability = 0;
+};
 
 struct TempoResult {
   bool defined = false;  ///< false for an envelope without onsets (silence); see reason
   std::string reason;
-  double bpm = 0;                ///< the global tempo, at the chosen metrical level
-  double confidence = 0;         ///< 0..1: how clearly the periodicity function peaks at bpm (its
-                                 ///< height above the valleys beside the peak, as a fraction of the
-                                 ///< room above them); below kNoReliablePulse: no reliable pulse
-  std::vector<double> beats_s;   ///< with want_beats: beat times in seconds
-  std::vector<float> local_bpm;  ///< with want_curve: the tempo curve, one value per frame
+  double bpm = 0;            ///< the global tempo, at the chosen metrical level
+  double confidence = 0;     ///< 0..1: the calibrated probability that bpm is right (within 4 %
+                             ///< of the tempo listeners tap); below kNoReliablePulse: no reliable
+                             ///< pulse. Fitted on the development sets (docs/accuracy.md)
+  double pulse_clarity = 0;  ///< 0..1: how clearly the tempogram peaks at bpm (its height above
+                             ///< the valleys beside it, as a fraction of the room above them)
+  std::vector<TempoCandidate> candidates;  ///< the metrical levels, most probable first
+  std::vector<double> beats_s;             ///< with want_beats: beat times in seconds
+  std::vector<float> local_bpm;            ///< with want_curve: the tempo curve, one per frame
 };
 
 /// herscan's tempo, beats and tempo curve from an onset envelope (the mean-aggregate log-mel flux)
 /// at `frame_rate_hz` envelope values per second:
-///   tempo   the lag maximising log1p(100 · mean tempogram) + a log-normal preference around
-///           prior_center_bpm, between min_bpm and max_bpm, refined between lags (parabola)
+///   tempo   the candidate (tempo_candidates) with the highest score of the metrical-level model,
+///           refined between lags (parabola); its probability, calibrated, is the confidence
 ///   curve   a Viterbi path through the local tempogram (local_window_s), within 0.6..1.6 × the
 ///           global beat period, smooth in log period
 ///   beats   librosa's dynamic programme with each beat interval measured against the local
