@@ -107,6 +107,7 @@ def main():
     fs, all_offsets, pairs = [], [], []
     by_style = {}  # style (or source) → [tempo files, Acc1 hits, F-measures]
     confidences, hits = [], []  # herscan's confidence and Acc1 on the files with a tempo
+    no_pulse = []  # herscan's confidence on the files marked as having no pulse (truth.pulse false)
     for f, path in zip(files, paths):
         truth = f["truth"]
         tempo = (by_path.get(os.path.abspath(path)) or {}).get("tempo") or {}
@@ -122,6 +123,10 @@ def main():
             all_offsets += offsets
             pairs.append((truth["beats_s"], beats))
             line = f"F {fm:.2f}  offset {statistics.median(offsets) * 1000 if offsets else float('nan'):+5.1f} ms"
+        if truth.get("pulse") is False:
+            if "confidence" in tempo:
+                no_pulse.append(tempo["confidence"] or 0.0)
+            line = f"tempo {bpm if bpm is None else round(bpm, 2)} (no pulse) confidence {tempo.get('confidence')}"
         if truth.get("tempo_bpm"):
             t = truth["tempo_bpm"]
             n_tempo += 1
@@ -142,27 +147,36 @@ def main():
             line = f"tempo {bpm if bpm is None else round(bpm, 2)} truth {t:.2f} {'ok' if a1 else 'MISS'}  " + line
         if args.per_file:
             print(f"{f.get('style', ''):14s} {line}  {os.path.basename(path)}")
-    print(f"tempo: files {n_tempo}  Acc1 {acc1 / n_tempo:.3f}  Acc2 {acc2 / n_tempo:.3f}  Acc1+ {acc1_alt / n_tempo:.3f}"
-          f"  error (Acc1 hits) median {statistics.median(errors) if errors else float('nan'):.2f} %"
-          f" max {max(errors) if errors else float('nan'):.2f} %")
+    if n_tempo:
+        print(f"tempo: files {n_tempo}  Acc1 {acc1 / n_tempo:.3f}  Acc2 {acc2 / n_tempo:.3f}  Acc1+ {acc1_alt / n_tempo:.3f}"
+              f"  error (Acc1 hits) median {statistics.median(errors) if errors else float('nan'):.2f} %"
+              f" max {max(errors) if errors else float('nan'):.2f} %")
     if args.by_style or args.by_source:
         for name, (n, style_hits, style_fs) in sorted(by_style.items()):
             acc = f"Acc1 {style_hits / n:.3f} ({style_hits}/{n})" if n else "Acc1 –"
             f_text = f"F {sum(style_fs) / len(style_fs):.3f}" if style_fs else "F –"
             print(f"  {name:24s} files {max(n, len(style_fs)):3d}  {acc:18s}  {f_text}")
     median_offset = statistics.median(all_offsets) * 1000 if all_offsets else float("nan")
-    print(f"beats: files {len(fs)}  F-measure {sum(fs) / len(fs) if fs else float('nan'):.3f}"
-          f"  median offset {median_offset:+.1f} ms")
+    if fs:
+        print(f"beats: files {len(fs)}  F-measure {sum(fs) / len(fs) if fs else float('nan'):.3f}"
+              f"  median offset {median_offset:+.1f} ms")
     try:
         import mir_eval
         import numpy as np
 
         scores = [mir_eval.beat.f_measure(np.array(ref), np.array(est), 0.07) for ref, est in pairs]
-        print(f"mir_eval beat F-measure {sum(scores) / len(scores) if scores else float('nan'):.3f}")
+        if scores:
+            print(f"mir_eval beat F-measure {sum(scores) / len(scores):.3f}")
     except ImportError:
         pass
     if confidences:
         print_calibration("tempo (Acc1)", confidences, hits)
+    if no_pulse:
+        print(f"no pulse: files {len(no_pulse)}  confidence median {statistics.median(no_pulse):.3f}"
+              f"  max {max(no_pulse):.3f}  below 0.3 (no reliable pulse) {sum(c < 0.3 for c in no_pulse)}")
+        if confidences:  # a wrong answer, whatever the tempo: the no-pulse files join the misses
+            print_calibration("tempo (Acc1, no-pulse files as misses)", confidences + no_pulse,
+                              hits + [False] * len(no_pulse))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@
 #   scripts/setup.sh --plots    also python3-matplotlib for scripts/plot_*.py (and their tests)
 #   scripts/setup.sh --dev      also the tools for regenerating data/ and formatting code
 #   scripts/setup.sh --fuzz     also clang and its libFuzzer runtime (scripts/fuzz.sh)
+#   scripts/setup.sh --realset  also the renderers, encoders and evaluators of the real-music
+#                               development set (scripts/realset/make_realset.sh)
 #   (options combine: scripts/setup.sh --plots --fuzz)
 #
 # Run as root (or with sudo available). Uses apt-get only.
@@ -24,7 +26,11 @@ for option in "$@"; do
     --plots) packages+=(python3-matplotlib python3-numpy) ;;
     --dev) packages+=(python3-matplotlib python3-numpy python3-soundfile clang-format flac) ;;
     --fuzz) packages+=(clang libclang-rt-14-dev) ;;
-    *) echo "usage: scripts/setup.sh [--plots] [--dev] [--fuzz]" >&2; exit 2 ;;
+    --realset)
+      packages+=(python3-numpy python3-scipy python3-soundfile python3-mido python3-mir-eval
+        fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont
+        libopenmpt-dev gcc lame vorbis-tools flac sox rubberband-cli aubio-tools) ;;
+    *) echo "usage: scripts/setup.sh [--plots] [--dev] [--fuzz] [--realset]" >&2; exit 2 ;;
   esac
 done
 

@@ -44,11 +44,14 @@ DENSITY_CENTRE = 4.0  # onset peaks per second at which the density term is 0 (i
 
 
 def load(manifests, tool, evidence_path):
+    """The files with a constant true tempo, and those marked as having no pulse (truth.pulse false),
+    with their candidates' evidence."""
     files, paths = [], []
     for name in manifests:
         base = os.path.dirname(os.path.abspath(name))
         for f in json.load(open(name))["files"]:
-            if f.get("truth", {}).get("tempo_bpm"):
+            truth = f.get("truth", {})
+            if truth.get("tempo_bpm") or truth.get("pulse") is False:
                 files.append(f)
                 paths.append(os.path.abspath(os.path.join(base, f["path"])))
     if not os.path.exists(evidence_path):
@@ -58,18 +61,18 @@ def load(manifests, tool, evidence_path):
     for line in open(evidence_path):
         record = json.loads(line)
         evidence[os.path.abspath(record["file"])] = record["candidates"]
-    data = []
+    data, nopulse = [], []
     for f, path in zip(files, paths):
         candidates = evidence.get(path)
         if not candidates:
             continue
-        truth = f["truth"]["tempo_bpm"]
+        truth = f["truth"].get("tempo_bpm")
         x = np.array([c["x"] for c in candidates])
         bpm = np.array([c["bpm"] for c in candidates])
-        right = np.abs(bpm - truth) <= 0.04 * truth
-        data.append({"piece": f.get("piece", path), "x": x, "bpm": bpm, "right": right, "truth": truth,
-                     "style": f.get("style", "?")})
-    return data
+        right = np.abs(bpm - truth) <= 0.04 * truth if truth else np.zeros(len(bpm), bool)
+        (data if truth else nopulse).append({"piece": f.get("piece", path), "x": x, "bpm": bpm, "right": right,
+                                             "truth": truth, "style": f.get("style", "?")})
+    return data, nopulse
 
 
 def fold_of(piece, folds):
@@ -132,21 +135,24 @@ def main():
     parser.add_argument("--write", help="write the fitted weights to this C++ include (src/tempo_model.inc)")
     args = parser.parse_args()
     evidence = args.evidence or os.path.splitext(os.path.abspath(args.manifest[0]))[0] + ".evidence.jsonl"
-    data = load(args.manifest, args.tool, evidence)
-    pieces = len({d["piece"] for d in data})
+    data, nopulse = load(args.manifest, args.tool, evidence)
+    pieces = len({d["piece"] for d in data + nopulse})
     covered = sum(d["right"].any() for d in data)
-    print(f"files {len(data)}  pieces {pieces}  truth among the candidates {covered} ({covered / len(data):.3f})")
+    print(f"files with a tempo {len(data)}, without a pulse {len(nopulse)}; pieces {pieces}; "
+          f"truth among the candidates {covered} ({covered / len(data):.3f})")
     # Features differ in spread: the pull towards the old rule is scaled by each feature's spread.
     all_x = np.concatenate([d["x"] for d in data])
     scale = np.maximum(all_x.std(axis=0), 1e-3)
     scale = 1 / scale  # a unit change of a widely spread feature's weight matters more
 
+    everything = data + nopulse  # the no-pulse files take part in the confidence only
+
     def cross_validate(lam):
-        oof = [None] * len(data)
+        oof = [None] * len(everything)
         for fold in range(args.folds):
             train = [d for d in data if fold_of(d["piece"], args.folds) != fold]
             w = fit_level(train, lam, scale)
-            for i, d in enumerate(data):
+            for i, d in enumerate(everything):
                 if fold_of(d["piece"], args.folds) == fold:
                     oof[i] = choose(d, w)
         return oof
@@ -159,14 +165,14 @@ def main():
     best = None
     for lam in (0.01, 0.1, 1, 10, 100):
         oof = cross_validate(lam)
-        a = acc(oof)
+        a = acc(oof[:len(data)])
         print(f"  λ {lam:6g}: cross-validated Acc1 {a:.3f}")
         if best is None or a > best[1] + 1e-9:
             best = (lam, a, oof)
     lam, cv_acc, oof = best
     print(f"chosen λ {lam:g}: cross-validated Acc1 {cv_acc:.3f} (old rule {acc(old):.3f})")
     by_style = {}
-    for d, (k, _), (k0, _) in zip(data, oof, old):
+    for d, (k, _), (k0, _) in zip(data, oof[:len(data)], old):
         s = by_style.setdefault(d["style"], [0, 0, 0])
         s[0] += 1
         s[1] += bool(d["right"][k0])
@@ -175,23 +181,28 @@ def main():
         print(f"  {name:28s} files {n:3d}  Acc1 old {a_old / n:.3f}  model (held out) {a_new / n:.3f}")
 
     # Stage 2 on the out-of-fold choices, itself evaluated on held-out folds.
-    rows = [confidence_features(d, k, p) for d, (k, p) in zip(data, oof)]
-    labels = [bool(d["right"][k]) for d, (k, _) in zip(data, oof)]
-    held_out = [0.0] * len(data)
+    rows = [confidence_features(d, k, p) for d, (k, p) in zip(everything, oof)]
+    labels = [bool(d["right"][k]) for d, (k, _) in zip(everything, oof)]
+    held_out = [0.0] * len(everything)
     for fold in range(args.folds):
-        train = [i for i, d in enumerate(data) if fold_of(d["piece"], args.folds) != fold]
+        train = [i for i, d in enumerate(everything) if fold_of(d["piece"], args.folds) != fold]
         weights = fit_confidence([rows[i] for i in train], [labels[i] for i in train])
-        for i, d in enumerate(data):
+        for i, d in enumerate(everything):
             if fold_of(d["piece"], args.folds) == fold:
                 held_out[i] = apply_confidence(weights, rows[i])
-    print_calibration("tempo, cross-validated", held_out, labels)
-    clarity = [d["x"][k][6] for d, (k, _) in zip(data, oof)]
-    auc = roc_auc(clarity, labels)
+    print_calibration("tempo (files with a tempo), cross-validated", held_out[:len(data)], labels[:len(data)])
+    if nopulse:
+        print_calibration("tempo (with the no-pulse files), cross-validated", held_out, labels)
+        quiet = held_out[len(data):]
+        print(f"no-pulse files: held-out confidence median {np.median(quiet):.3f}, max {max(quiet):.3f}, "
+              f"below 0.3: {sum(c < 0.3 for c in quiet)} of {len(quiet)}")
+    clarity = [d["x"][k][6] for d, (k, _) in zip(everything, oof)]
+    auc = roc_auc(clarity[:len(data)], labels[:len(data)])
     print(f"pulse clarity alone (the old confidence) ROC AUC {auc:.3f}" if auc is not None else "")
 
     w = fit_level(data, lam, scale)
     final = [choose(d, w) for d in data]
-    conf_weights = fit_confidence([confidence_features(d, k, p) for d, (k, p) in zip(data, oof)], labels)
+    conf_weights = fit_confidence(rows, labels)
     print(f"final level weights ({', '.join(FEATURES)}): {np.round(w, 4).tolist()}")
     print(f"final confidence weights (bias, logit p, periodicity, clarity): {np.round(conf_weights, 4).tolist()}")
     print(f"in-sample Acc1 of the final model {acc(final):.3f}")

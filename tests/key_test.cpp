@@ -207,6 +207,24 @@ TEST(Key, ProfilesCandidatesAndNames) {
   EXPECT_EQ(key_name(10, true), "Bb minor");
 }
 
+// The key's confidence is a probability, and it falls as the evidence blurs towards the
+// neighbouring key a fifth up (C major's chroma mixed with G major's, C still winning).
+TEST(Key, ConfidenceFallsAsTheNeighbourGains) {
+  const std::array<double, 12> c_major = {1, 0, 0.5, 0, 0.8, 0.6, 0, 0.9, 0, 0.5, 0, 0.4};
+  double previous = 1.0;
+  for (double share : {0.0, 0.2, 0.4}) {
+    std::array<double, 12> mixed{};
+    for (int pc = 0; pc < 12; ++pc)
+      mixed[std::size_t(pc)] =
+          (1 - share) * c_major[std::size_t(pc)] + share * c_major[std::size_t((pc + 5) % 12)];
+    const KeyResult k = estimate_key(mixed, KeyProfile::temperley);
+    ASSERT_EQ(key_name(k.tonic, k.minor), "C major") << share;
+    EXPECT_GT(k.confidence, 0.0);
+    EXPECT_LT(k.confidence, previous) << share;
+    previous = k.confidence;
+  }
+}
+
 // librosa.filters.chroma: each FFT bin's weights are L2-normalised across the pitch classes before
 // the octave weighting, and a bin at a pitch class's centre frequency weighs most on that class.
 TEST(ChromaFilterbank, Shape) {

@@ -65,6 +65,44 @@ TEST(Tempo, ClickTracks) {
   }
 }
 
+// The metrical levels of a click track: the candidates (the tempogram's peaks) include the clicks'
+// tempo and half of it, in lag order; the result's levels are a probability distribution, most
+// probable first, whose first is the tempo reported; the confidence is a probability.
+TEST(Tempo, CandidatesAreLevelsWithProbabilities) {
+  std::vector<float> x(std::size_t(20 * kRate), 0.0f);
+  for (double t : click_times(120, 0.5, 19.5)) add_click(x, t);
+  const auto envelope = onset_envelope(x);
+  const auto evidence = tempo_candidates(envelope, kFrameRate);
+  auto has_level = [&](double bpm) {
+    for (const TempoEvidence& e : evidence)
+      if (std::abs(e.bpm - bpm) < 0.02 * bpm) return true;
+    return false;
+  };
+  EXPECT_TRUE(has_level(120));
+  EXPECT_TRUE(has_level(60));
+  for (std::size_t i = 1; i < evidence.size(); ++i) EXPECT_LT(evidence[i - 1].lag, evidence[i].lag);
+  for (const TempoEvidence& e : evidence) {
+    EXPECT_GE(e.x[6], 0.0);  // the pulse clarity
+    EXPECT_LE(e.x[6], 1.0);
+  }
+  const TempoResult r = analyze_tempo(envelope, kFrameRate);
+  ASSERT_EQ(r.candidates.size(), evidence.size());
+  double total = 0;
+  for (std::size_t i = 0; i < r.candidates.size(); ++i) {
+    total += r.candidates[i].probability;
+    if (i > 0) {
+      EXPECT_GE(r.candidates[i - 1].probability, r.candidates[i].probability);
+    }
+  }
+  EXPECT_NEAR(total, 1.0, 1e-9);
+  EXPECT_NEAR(r.candidates.front().bpm, r.bpm, 0.01 * r.bpm);
+  EXPECT_GT(r.confidence, 0.0);
+  EXPECT_LT(r.confidence, 1.0);
+  EXPECT_GT(r.pulse_clarity, 0.5);
+  // An envelope without onsets has no candidates.
+  EXPECT_TRUE(tempo_candidates(std::vector<float>(1000, -100.0f), kFrameRate).empty());
+}
+
 // A drum loop (kick on 1 and 3, snare on 2 and 4, noise hats on the eighths) at 120 BPM keeps its
 // tempo when the whole loop starts half a beat later.
 std::vector<float> drum_loop(double bpm, double offset_s, double seconds) {
@@ -137,6 +175,7 @@ TEST(Tempo, SilenceAndNoise) {
       analyze_tempo(onset_envelope(test::white_noise(22050 * 20, 0.2, 4)), kFrameRate);
   EXPECT_TRUE(noise.defined);
   EXPECT_LT(noise.confidence, kNoReliablePulse);
+  EXPECT_LT(noise.pulse_clarity, 0.5);
   // A steady tone has no onsets either: its envelope only flickers at the rounding level.
   const TempoResult tone =
       analyze_tempo(onset_envelope(test::sine(440, 0.3, 22050, 22050 * 10)), kFrameRate);

@@ -40,8 +40,6 @@ std::vector<std::int64_t> librosa_beats(std::span<const float> envelope, double 
 struct TempoConfig {
   double min_bpm = 40;  ///< the range searched, 20..min(max_bpm, 400)
   double max_bpm = 250;
-  double prior_center_bpm = 140;   ///< the metrical-level preference: log-normal, centre and
-  double prior_octaves = 0.9;      ///< width (σ in octaves); docs/accuracy.md measures the choice
   double local_window_s = 4.0;     ///< the local tempogram for the tempo curve, 1..16 s
   double curve_smoothness = 3000;  ///< Viterbi penalty on (Δ log period)² between frames
   double tightness = 100;          ///< the beat DP's penalty on (log interval − log period)²
