@@ -4,7 +4,8 @@
     scripts/train_tempo.py MANIFEST... [--tool build/release/bench/tempo_evidence] [--evidence FILE.jsonl]
                            [--folds 5] [--write src/tempo_model.inc]
 
-Every file with a constant true tempo (truth.tempo_bpm) takes part. bench/tempo_evidence (built with
+Every file with a constant true tempo (truth.tempo_bpm) takes part, and every file marked as having
+no pulse (truth.pulse false, scripts/devset/make_nopulse.py) in the confidence only, as a miss. bench/tempo_evidence (built with
 -DHERSCAN_BUILD_BENCH=ON) gives each file's candidates, the peaks of its mean tempogram, with the
 evidence herscan::TempoEvidence documents; `--evidence` reuses a saved dump (it is written to
 OUTPUT.evidence.jsonl beside the first manifest otherwise).
@@ -14,8 +15,11 @@ Two stages, both fitted in herscan's own terms so that the C++ reproduces them e
      within ±4 % of the true tempo being the one to pick; maximum likelihood with an L2 pull
      towards the rule herscan used before (log-periodicity minus a log-normal preference around
      140 BPM, σ 0.9 octave), its strength λ chosen by grouped cross-validation;
-  2. the confidence: a logistic regression of "the chosen candidate is within ±4 %" on the logit of
-     the chosen candidate's softmax probability, its periodicity and its pulse clarity, fitted on
+  2. the confidence: a logistic regression of "the chosen candidate is within ±4 %" on the chosen
+     candidate's pulse clarity, phase contrast and peak height (TempoEvidence x6, x8, x11), and on
+     the logit of its softmax probability (clipped to 0.01..0.99) and its periodicity, each times
+     the pulse clarity (so that neither speaks where no peak stands out: a lone candidate of
+     noise has probability 1 and a high, flat tempogram), fitted on
      out-of-fold stage-1 outputs (so that it learns how right the model is on music it has not
      seen).
 Folds are grouped by `piece` (renders of one composition never straddle training and test), files
@@ -38,8 +42,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from calibration import print_calibration, roc_auc  # noqa: E402
 
 FEATURES = ["periodicity", "level", "level²", "periodicity×2", "periodicity×½", "periodicity×3",
-            "pulse clarity", "level×density"]
-OLD_RULE = np.array([1.0, 0.0, -0.5 / 0.9 ** 2, 0, 0, 0, 0, 0])  # herscan 0.1's choice
+            "pulse clarity", "level×density", "phase contrast", "periodicity×4/3", "periodicity×2/3", "peak height"]
+OLD_RULE = np.array([1.0, 0.0, -0.5 / 0.9 ** 2, 0, 0, 0, 0, 0, 0, 0, 0, 0])  # herscan 0.1's choice
+LEVEL_FEATURES = np.array([True] * 11 + [False])  # the peak height speaks to the confidence only
 DENSITY_CENTRE = 4.0  # onset peaks per second at which the density term is 0 (in src/tempo.cpp)
 
 
@@ -92,6 +97,7 @@ def nll(w, data, lam, scale):
         target = d["right"] / d["right"].sum()  # several candidates within ±4 %: share the target
         total -= float(target @ np.log(p + 1e-300))
         grad -= d["x"].T @ (target - p)
+    grad[~LEVEL_FEATURES] = 0  # those weights stay at the old rule's 0
     diff = (w - OLD_RULE) / scale
     return total + lam * float(diff @ diff), grad + 2 * lam * diff / scale
 
@@ -110,8 +116,9 @@ def choose(d, w):
 
 
 def confidence_features(d, k, p):
-    p = min(max(p, 1e-4), 1 - 1e-4)
-    return [math.log(p / (1 - p)), d["x"][k][0], d["x"][k][6]]
+    p = min(max(p, 0.01), 0.99)  # as src/tempo.cpp: a lone candidate is not certain
+    x = d["x"][k]
+    return [x[6], x[8], x[11], math.log(p / (1 - p)) * x[6], x[0] * x[6]]
 
 
 def fit_confidence(rows, labels, c=1.0):
@@ -204,7 +211,7 @@ def main():
     final = [choose(d, w) for d in data]
     conf_weights = fit_confidence(rows, labels)
     print(f"final level weights ({', '.join(FEATURES)}): {np.round(w, 4).tolist()}")
-    print(f"final confidence weights (bias, logit p, periodicity, clarity): {np.round(conf_weights, 4).tolist()}")
+    print(f"final confidence weights (bias, clarity, phase contrast, peak height, logit p × clarity, periodicity × clarity): {np.round(conf_weights, 4).tolist()}")
     print(f"in-sample Acc1 of the final model {acc(final):.3f}")
     if args.write:
         with open(args.write, "w") as out:
@@ -215,7 +222,7 @@ def main():
             out.write(f"constexpr double kDensityCentre = {DENSITY_CENTRE};\n")
             out.write("constexpr std::array<double, kTempoFeatures> kLevelWeights = {\n    " +
                       ", ".join(f"{v:.6g}" for v in w) + "};\n")
-            out.write("constexpr std::array<double, 4> kConfidenceWeights = {" +
+            out.write("constexpr std::array<double, 6> kConfidenceWeights = {" +
                       ", ".join(f"{v:.6g}" for v in conf_weights) + "};\n")
         print(f"wrote {args.write}")
 

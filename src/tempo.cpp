@@ -442,6 +442,42 @@ double onset_density(std::span<const float> envelope, double frame_rate_hz) {
   return double(peaks) * frame_rate_hz / double(n);
 }
 
+// How much of the envelope falls on one phase of a beat of `period` frames: in 8 s windows (hop
+// 4 s) the envelope above its window minimum is folded into 8 phase bins; the log of the largest
+// bin's mean over the mean of all, averaged over the windows. A steady beat puts its onsets in one
+// bin (up to log 8); a wrong level or no pulse spreads them (0).
+double phase_contrast(std::span<const float> envelope, double frame_rate_hz, double period) {
+  constexpr std::size_t kBins = 8;
+  const auto win = std::size_t(8.0 * frame_rate_hz);
+  const std::size_t n = envelope.size();
+  if (win < 2 || n == 0 || !(period > 0)) return 0.0;
+  double total = 0;
+  std::size_t windows = 0;
+  for (std::size_t start = 0; start == 0 || start + win <= n; start += win / 2) {
+    const std::size_t end = std::min(n, start + win);
+    const float floor_value = *std::min_element(envelope.begin() + std::ptrdiff_t(start),
+                                                envelope.begin() + std::ptrdiff_t(end));
+    std::array<double, kBins> sum{};
+    std::array<std::size_t, kBins> count{};
+    double all = 0;
+    for (std::size_t t = start; t < end; ++t) {
+      const double phase = std::fmod(double(t), period) / period;
+      const auto bin = std::min(kBins - 1, std::size_t(phase * double(kBins)));
+      sum[bin] += envelope[t] - floor_value;
+      ++count[bin];
+      all += envelope[t] - floor_value;
+    }
+    ++windows;
+    if (!(all > 0)) continue;
+    double top = 0;
+    for (std::size_t b = 0; b < kBins; ++b)
+      if (count[b] > 0) top = std::max(top, sum[b] / double(count[b]));
+    total += std::log(top / (all / double(end - start)));
+    if (end == n) break;
+  }
+  return windows > 0 ? total / double(windows) : 0.0;
+}
+
 // The metrical-level model's weights and the confidence's calibration, fitted by
 // scripts/train_tempo.py (docs/accuracy.md).
 #include "tempo_model.inc"
@@ -458,6 +494,10 @@ std::vector<TempoEvidence> candidates_of(std::span<const float> envelope, double
       win - 2, std::size_t(std::floor(60.0 * frame_rate_hz / config.min_bpm)));
   const double density =
       std::log2(std::max(onset_density(envelope, frame_rate_hz), 0.25) / kDensityCentre);
+  auto periodicity = [](double v) { return std::log1p(100.0 * std::max(0.0, v)); };
+  double level_sum = 0;
+  for (std::size_t lag = lo; lag <= hi && hi < tg.size(); ++lag) level_sum += std::max(0.0, tg[lag]);
+  const double mean_tg = hi >= lo ? level_sum / double(hi - lo + 1) : 0.0;
   std::vector<TempoEvidence> out;
   for (std::size_t lag = lo; lag <= hi && hi < tg.size(); ++lag) {
     // A peak: above the lag before and not below the lag after (a plateau's first lag); at the
@@ -470,7 +510,6 @@ std::vector<TempoEvidence> candidates_of(std::span<const float> envelope, double
     e.period_frames = refine_lag(tg, lag);
     e.bpm = 60.0 * frame_rate_hz / e.period_frames;
     const double level = std::log2(e.bpm / 140.0);
-    auto periodicity = [](double v) { return std::log1p(100.0 * std::max(0.0, v)); };
     e.x = {periodicity(tg[lag]),
            level,
            level * level,
@@ -478,20 +517,29 @@ std::vector<TempoEvidence> candidates_of(std::span<const float> envelope, double
            periodicity(tempogram_near(tg, e.period_frames / 2)),
            periodicity(tempogram_near(tg, 3 * e.period_frames)),
            pulse_confidence(tg, lag),
-           level * density};
+           level * density,
+           phase_contrast(envelope, frame_rate_hz, e.period_frames),
+           periodicity(tempogram_near(tg, 4 * e.period_frames / 3)),
+           periodicity(tempogram_near(tg, 2 * e.period_frames / 3)),
+           periodicity(tg[lag]) - periodicity(mean_tg)};
     for (std::size_t k = 0; k < kTempoFeatures; ++k) e.score += kLevelWeights[k] * e.x[k];
     out.push_back(e);
   }
   return out;
 }
 
-// The probability that the chosen candidate is right: a logistic function of the model's
-// probability for it (as a logit), its periodicity and its pulse clarity.
+// The probability that the chosen candidate is right: a logistic function of its pulse clarity,
+// phase contrast and peak height, and of the model's probability for it (as a logit) and its
+// periodicity, each times the pulse clarity (where no peak stands out neither means anything: a
+// lone candidate of noise has probability 1 and a high, flat tempogram).
 double calibrated_confidence(const TempoEvidence& chosen,
                              std::span<const TempoCandidate> candidates) {
-  const double p = std::clamp(candidates.front().probability, 1e-4, 1 - 1e-4);
-  const double z = kConfidenceWeights[0] + kConfidenceWeights[1] * std::log(p / (1 - p)) +
-                   kConfidenceWeights[2] * chosen.x[0] + kConfidenceWeights[3] * chosen.x[6];
+  const double p = std::clamp(candidates.front().probability, 0.01, 0.99);
+  const double clarity = chosen.x[6];
+  const double z = kConfidenceWeights[0] + kConfidenceWeights[1] * clarity +
+                   kConfidenceWeights[2] * chosen.x[8] + kConfidenceWeights[3] * chosen.x[11] +
+                   kConfidenceWeights[4] * std::log(p / (1 - p)) * clarity +
+                   kConfidenceWeights[5] * chosen.x[0] * clarity;
   return 1.0 / (1.0 + std::exp(-z));
 }
 

@@ -62,8 +62,18 @@ inline constexpr double kNoReliablePulse = 0.3;
 ///   6 pulse clarity           the peak's height above the valleys beside it (0..1)
 ///   7 x1 · onset density      the level's preference moved by how busy the envelope is (the
 ///                             onset peaks per second, log2, centred on 4 per second)
-/// tg(·) is the mean tempogram interpolated between lags; lags beyond it read 0.
-inline constexpr std::size_t kTempoFeatures = 8;
+///   8 phase contrast          how much of the envelope falls on one phase of the candidate's
+///                             beat: the envelope folded at period p in 8 s windows, log of the
+///                             strongest of 8 phase bins over the mean (0 where nothing recurs)
+///   9 log1p(100·tg(4p/3))     the periodicity of a beat 4/3 as long (the candidate would be a
+///                             dotted subdivision of it)
+///  10 log1p(100·tg(2p/3))     of a triplet subdivision
+///  11 peak height             x0 minus log1p(100·mean of tg across the lags searched): near 0
+///                             for noise, whose tempogram is flat, however high it lies (the
+///                             confidence's evidence only: its weight in the level model is 0)
+/// tg(·) is the mean tempogram's largest value within ±3 % of the lag (interpolated between
+/// lags; lags beyond it read 0).
+inline constexpr std::size_t kTempoFeatures = 12;
 struct TempoEvidence {
   double bpm = 0;
   double period_frames = 0;  ///< the refined lag

@@ -5,7 +5,7 @@
 
 The development sets with a tempo teach the confidence what right and wrong metrical levels look
 like; they never show it music without a pulse, where the only honest answer is a low confidence.
-This set does: 30 files of 30 s (44.1 kHz mono FLAC in OUTPUT_DIR/nopulse/), six kinds, five seeds
+This set does: 35 files of 30 s (44.1 kHz mono FLAC in OUTPUT_DIR/nopulse/), seven kinds, five seeds
 each, every onset time drawn at random so that no periodicity exists to find:
 
   poisson-piano   piano-like notes (harmonic partials, exponential decay) at Poisson times, 0.5–3 a
@@ -13,6 +13,7 @@ each, every onset time drawn at random so that no periodicity exists to find:
   drone-swells    a sustained chord whose notes fade in and out at random times (ambient pads)
   rain            noise bursts of random length and level at Poisson times, 4–15 a second
   noise-swells    pink noise whose level wanders slowly (random, smoothed)
+  steady-noise    white or pink noise at a constant level (wind, rain, a room)
   free-glissandi  slow sine glides between random pitches at random times (no attacks)
   sparse-chords   chords at exponential intervals (mean 2–5 s), rubato with no grid at all
 
@@ -93,6 +94,8 @@ def render(kind, rng):
             add(x, t, burst, rng.uniform(0.02, 0.2))
     elif kind == "noise-swells":
         x = 0.1 * pink(n, rng) * (0.2 + smooth_random(n, rng, rng.uniform(1.5, 4)))
+    elif kind == "steady-noise":
+        x = 0.1 * (pink(n, rng) if rng.uniform() < 0.5 else rng.standard_normal(n))
     elif kind == "free-glissandi":
         freqs = scale_freqs(rng)
         f = np.zeros(n)
@@ -116,7 +119,8 @@ def render(kind, rng):
     return x / peak * 0.5 if peak > 0 else x
 
 
-KINDS = ["poisson-piano", "drone-swells", "rain", "noise-swells", "free-glissandi", "sparse-chords"]
+KINDS = ["poisson-piano", "drone-swells", "rain", "noise-swells", "steady-noise", "free-glissandi",
+         "sparse-chords"]
 
 
 def main():
