@@ -511,6 +511,7 @@ struct TonalProcessor::Impl {
     for (double v : evidence.global) sum += v;
     for (std::size_t c = 0; c < 12; ++c)
       result.key_chroma[c] = sum > 0 ? evidence.global[c] / sum : 0.0;
+    result.key_evidence = evidence;
     result.key = estimate_key(evidence, config.key_profile);
   }
 };

@@ -55,13 +55,41 @@ double pearson(std::span<const double, 12> x, const std::array<double, 12>& prof
   return sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : 0.0;
 }
 
-// The calibration of the key's confidence, fitted by scripts/train_key.py (docs/accuracy.md).
+// The key model (the fitted profile, the weights of its evidence) and the calibration of its
+// confidence, fitted by scripts/train_key.py (docs/accuracy.md).
 #include "key_model.inc"
 
-// The probability that the winning key is right, from its score and its margin over the runner-up.
-double key_confidence(double score, double margin) {
-  const double z = kKeyConfidenceWeights[0] + kKeyConfidenceWeights[1] * score +
-                   kKeyConfidenceWeights[2] * margin;
+// Each key's probability under the herscan model: a softmax over the 24 keys (major tonics 0..11,
+// then minor) of the weighted correlations of the global chroma with three profiles, of the
+// opening and closing chroma with the key's tonic triad, and a minor bias.
+std::array<double, 24> model_probabilities(const KeyEvidence& e) {
+  std::array<double, 24> z{};
+  for (int minor = 0; minor < 2; ++minor) {
+    const bool m = minor == 1;
+    for (int tonic = 0; tonic < 12; ++tonic) {
+      const std::array<double, 6> x = {
+          pearson(e.global, key_profile_weights(KeyProfile::temperley, m), tonic),
+          pearson(e.global, key_profile_weights(KeyProfile::edma, m), tonic),
+          pearson(e.global, key_profile_weights(KeyProfile::herscan, m), tonic),
+          pearson(e.opening, m ? kMinorTriad : kMajorTriad, tonic),
+          pearson(e.closing, m ? kMinorTriad : kMajorTriad, tonic),
+          double(minor)};
+      double v = 0;
+      for (std::size_t i = 0; i < x.size(); ++i) v += kKeyModelWeights[i] * x[i];
+      z[std::size_t(minor * 12 + tonic)] = v;
+    }
+  }
+  const double top = *std::max_element(z.begin(), z.end());
+  double sum = 0;
+  for (double& v : z) sum += (v = std::exp(v - top));
+  for (double& v : z) v /= sum;
+  return z;
+}
+
+// The calibrated probability that a key whose model probability is p is right.
+double key_confidence(double p) {
+  const double q = std::clamp(p, 1e-6, 1 - 1e-6);
+  const double z = kKeyConfidenceWeights[0] + kKeyConfidenceWeights[1] * std::log(q / (1 - q));
   return 1.0 / (1.0 + std::exp(-z));
 }
 
@@ -72,6 +100,7 @@ std::optional<KeyProfile> parse_key_profile(std::string_view name) {
   if (name == "temperley") return KeyProfile::temperley;
   if (name == "edma") return KeyProfile::edma;
   if (name == "shaath") return KeyProfile::shaath;
+  if (name == "herscan") return KeyProfile::herscan;
   return std::nullopt;
 }
 
@@ -85,6 +114,8 @@ const char* key_profile_name(KeyProfile profile) noexcept {
       return "edma";
     case KeyProfile::shaath:
       return "shaath";
+    case KeyProfile::herscan:
+      return "herscan";
   }
   return "?";
 }
@@ -99,6 +130,8 @@ const std::array<double, 12>& key_profile_weights(KeyProfile profile, bool minor
       return minor ? kEdmaMinor : kEdmaMajor;
     case KeyProfile::shaath:
       return minor ? kShaathMinor : kShaathMajor;
+    case KeyProfile::herscan:
+      return minor ? kFittedMinor : kFittedMajor;
   }
   return kKrumhanslMajor;
 }
@@ -128,14 +161,21 @@ KeyResult estimate_key(const KeyEvidence& evidence, KeyProfile profile) {
     r.reason = sum > 0 ? "no tonal content (flat chroma)" : "no tonal content (silence)";
     return r;
   }
-  const double total_weight = 1.0 + w_open + w_close;
-  for (int minor = 0; minor < 2; ++minor) {
-    const auto& triad = minor ? kMinorTriad : kMajorTriad;
-    for (int tonic = 0; tonic < 12; ++tonic) {
-      double score = pearson(chroma, key_profile_weights(profile, minor == 1), tonic);
-      if (w_open > 0) score += w_open * pearson(evidence.opening, triad, tonic);
-      if (w_close > 0) score += w_close * pearson(evidence.closing, triad, tonic);
-      r.candidates.push_back({tonic, minor == 1, score / total_weight});
+  const auto probability = model_probabilities(evidence);
+  if (profile == KeyProfile::herscan) {
+    for (int k = 0; k < 24; ++k)
+      r.candidates.push_back({k % 12, k >= 12, probability[std::size_t(k)]});
+  } else {
+    // A published profile: its correlation plus half the tonic triad's at the opening and close.
+    const double total_weight = 1.0 + w_open + w_close;
+    for (int minor = 0; minor < 2; ++minor) {
+      const auto& triad = minor ? kMinorTriad : kMajorTriad;
+      for (int tonic = 0; tonic < 12; ++tonic) {
+        double score = pearson(chroma, key_profile_weights(profile, minor == 1), tonic);
+        if (w_open > 0) score += w_open * pearson(evidence.opening, triad, tonic);
+        if (w_close > 0) score += w_close * pearson(evidence.closing, triad, tonic);
+        r.candidates.push_back({tonic, minor == 1, score / total_weight});
+      }
     }
   }
   std::stable_sort(r.candidates.begin(), r.candidates.end(),
@@ -144,7 +184,7 @@ KeyResult estimate_key(const KeyEvidence& evidence, KeyProfile profile) {
   r.tonic = r.candidates.front().tonic;
   r.minor = r.candidates.front().minor;
   r.strength = std::clamp(r.candidates.front().score, 0.0, 1.0);
-  r.confidence = key_confidence(r.strength, r.candidates[0].score - r.candidates[1].score);
+  r.confidence = key_confidence(probability[std::size_t((r.minor ? 12 : 0) + r.tonic)]);
   return r;
 }
 

@@ -102,11 +102,12 @@ int main(int argc, char** argv) {
       "short-term loudness every 100 ms (loudness_time_s). `--frames mel` (or --frames=mel) "
       "adds the mel spectrogram in dB");
   app.add_flag("--frames-mel", frames_mel)->group("");  // what `--frames mel` becomes
-  std::string mel_scale = "slaney", key_profile = "temperley";
+  std::string mel_scale = "slaney", key_profile = "herscan";
   app.add_option(
          "--key-profile", key_profile,
-         "Key profile: temperley (default), krumhansl, edma (electronic dance music) or shaath")
-      ->check(CLI::IsMember({"temperley", "krumhansl", "edma", "shaath"}));
+         "Key profile: herscan (default: the model fitted on the development sets), temperley, "
+         "krumhansl, edma (electronic dance music) or shaath")
+      ->check(CLI::IsMember({"herscan", "temperley", "krumhansl", "edma", "shaath"}));
   app.add_option("--mel-scale", mel_scale,
                  "Mel scale of the MFCC and mel_db: slaney (librosa's default) or htk")
       ->check(CLI::IsMember({"slaney", "htk"}));

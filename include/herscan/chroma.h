@@ -77,7 +77,7 @@ class ChromaFilterbank {
 struct TonalConfig {
   std::optional<double> tuning_semitones;  ///< fix the tuning instead of estimating it
   TuningMethod tuning_method = TuningMethod::herscan;
-  KeyProfile key_profile = KeyProfile::temperley;
+  KeyProfile key_profile = KeyProfile::herscan;
   bool keep_chroma_frames = false;  ///< keep chroma_stft rows (frames × 12)
   bool want_chroma = true;          ///< compute librosa's chroma_stft
   bool want_key = true;             ///< compute the key chroma and the key
@@ -91,6 +91,7 @@ struct TonalResult {
   std::array<Summary, 12> chroma;       ///< chroma_stft mean and std per pitch class
   std::vector<float> chroma_frames;     ///< frames × 12 (keep_chroma_frames)
   std::array<double, 12> key_chroma{};  ///< the global key chroma (sums to 1, or all 0)
+  KeyEvidence key_evidence;             ///< what the key was estimated from (unnormalised sums)
   KeyResult key;
 };
 

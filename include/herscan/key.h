@@ -1,12 +1,17 @@
 // herscan/key.h — musical key from a 12-bin chroma vector (C first).
 //
-// Each of the 24 keys is scored by the Pearson correlation of the recording's chroma with the
-// key's profile (major or minor, rotated to the tonic), plus, with KeyEvidence, half the
-// correlation of the opening and of the closing chroma (the first and last 2 s of music) with the
-// key's tonic triad: pieces begin and end on their tonic far more often than on any other chord,
-// and that is what tells a minor key from its relative major when both use the same chords
-// (docs/accuracy.md measures it). The best key wins; its score, divided by the sum of the weights
-// and clipped to [0, 1], is the strength. Profiles:
+// The default profile, herscan, is a model fitted on the development sets (scripts/train_key.py,
+// docs/accuracy.md): each of the 24 keys gets the probability softmax(w · x) over the keys, where x
+// holds the Pearson correlations of the recording's chroma with the key's Temperley, EDMA and
+// fitted profiles (major or minor, rotated to the tonic), of the opening and of the closing chroma
+// (the first and last 2 s of music) with the key's tonic triad (pieces begin and end on their tonic
+// far more often than on any other chord: that tells a minor key from its relative major when both
+// use the same chords), and a minor bias. Its candidates' scores are those probabilities and the
+// strength is the winner's. With a published profile, each key's score is the profile's
+// correlation plus half of each tonic-triad correlation, divided by 2 (the sum of the weights) and
+// clipped to [0, 1] for the strength. Either way the confidence is the calibrated probability that
+// the chosen key is right, from the model's probability for it. Profiles:
+//   herscan    the fitted model (default)
 //   krumhansl  Krumhansl & Kessler (1982), probe-tone ratings
 //   temperley  Temperley (1999/2007), corpus-derived
 //   edma       Faraldo et al. (2016), electronic dance music (major: EDMA; minor: EDMA)
@@ -23,18 +28,19 @@
 
 namespace herscan {
 
-enum class KeyProfile { krumhansl, temperley, edma, shaath };
+enum class KeyProfile { krumhansl, temperley, edma, shaath, herscan };
 
-/// "krumhansl", "temperley", "edma", "shaath" → profile; nullopt otherwise.
+/// "herscan", "krumhansl", "temperley", "edma", "shaath" → profile; nullopt otherwise.
 std::optional<KeyProfile> parse_key_profile(std::string_view name);
 const char* key_profile_name(KeyProfile profile) noexcept;
-/// The profile's major and minor weights for tonic C (index 0 = C).
+/// The profile's major and minor weights for tonic C (index 0 = C); for herscan, the profile fitted
+/// on the real development set (one of the model's three).
 const std::array<double, 12>& key_profile_weights(KeyProfile profile, bool minor);
 
 struct KeyCandidate {
   int tonic = 0;  ///< pitch class, 0 = C
   bool minor = false;
-  double score = 0;  ///< the key's score (weighted mean of correlations), −1..1
+  double score = 0;  ///< herscan: the key's probability; else the weighted mean correlation, −1..1
 };
 
 struct KeyResult {
@@ -42,11 +48,11 @@ struct KeyResult {
   std::string reason;    ///< why the key is undefined
   int tonic = 0;         ///< pitch class, 0 = C
   bool minor = false;
-  double strength = 0;                   ///< the winner's correlation, clipped to [0, 1]
+  double strength = 0;                   ///< the winner's score, clipped to [0, 1]
   double confidence = 0;                 ///< 0..1: the calibrated probability that the key is
-                                         ///< right (a logistic function of the winner's score
-                                         ///< and its margin over the runner-up, fitted on the
-                                         ///< development sets: docs/accuracy.md)
+                                         ///< right (a logistic function of the model's
+                                         ///< probability for it, fitted on the development
+                                         ///< sets: docs/accuracy.md)
   std::vector<KeyCandidate> candidates;  ///< all 24 keys, best first
 };
 
@@ -58,7 +64,7 @@ struct KeyEvidence {
   std::array<double, 12> closing{};
 };
 
-/// Weights of the opening and closing evidence against the global profile correlation (1).
+/// Weights of the opening and closing evidence against a published profile's correlation (1).
 inline constexpr double kKeyOpeningWeight = 0.5;
 inline constexpr double kKeyClosingWeight = 0.5;
 

@@ -76,7 +76,7 @@ struct ProfileOptions {
   bool frames_mel = false;          ///< with frames: also the mel spectrogram in dB (--frames mel)
   MelConfig mel;                    ///< mel bands for MFCC and mel_db
   MfccConfig mfcc;
-  KeyProfile key_profile = KeyProfile::temperley;
+  KeyProfile key_profile = KeyProfile::herscan;
   TempoConfig tempo;
   void validate() const;
 };
@@ -103,7 +103,7 @@ struct Profile {
   std::optional<TonalResult> tonal;          ///< tuning, chroma, key (key or chroma requested)
   std::optional<TempoResult> tempo;          ///< tempo (and beats) requested
   bool tempo_beats = false;                  ///< beats were requested (written to JSON)
-  KeyProfile key_profile = KeyProfile::temperley;
+  KeyProfile key_profile = KeyProfile::herscan;
   /// Frame-level series, present with ProfileOptions::frames. 2-D series are row-major
   /// (frames × width).
   struct Frames {
