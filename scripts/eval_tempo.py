@@ -18,7 +18,7 @@ Prints, over the files with a constant true tempo:
   Acc1  estimate within ±4 % of the true tempo
   Acc2  within ±4 % of the tempo × 1, 2, 3, 1/2 or 1/3 (octave and triple errors allowed)
   Acc1+ Acc1 where a track's annotated alternative metrical level also counts (half the tempo for
-        "half-time feel", a third for 3/4 bars)
+        "half-time feel", a third for 3/4 bars), and Acc1 on the files without such an ambiguity
 and over all files the beat F-measure (±70 ms, every beat, no trimming) and the median offset of
 matched beats; the F-measure again from mir_eval when python3-mir-eval is installed; and, for
 herscan, how well tempo.confidence tells Acc1 hits from misses: its ROC AUC and a reliability table
@@ -107,6 +107,7 @@ def main():
     fs, all_offsets, pairs = [], [], []
     by_style = {}  # style (or source) → [tempo files, Acc1 hits, F-measures]
     confidences, hits = [], []  # herscan's confidence and Acc1 on the files with a tempo
+    plain = []  # Acc1 hits on the files whose metrical level is not ambiguous
     no_pulse = []  # herscan's confidence on the files marked as having no pulse (truth.pulse false)
     for f, path in zip(files, paths):
         truth = f["truth"]
@@ -135,6 +136,8 @@ def main():
             alt = {"4/4": 0.5, "3/4": 1 / 3}.get(truth.get("time_signature"), 0.5)
             a1_alt = a1 or (bpm is not None and bool(truth.get("metrical_ambiguity")) and within(bpm, t, alt))
             acc1 += a1
+            if not truth.get("metrical_ambiguity"):
+                plain.append(bool(a1))
             if "confidence" in tempo:
                 confidences.append(tempo["confidence"] or 0.0)
                 hits.append(bool(a1))
@@ -151,6 +154,8 @@ def main():
         print(f"tempo: files {n_tempo}  Acc1 {acc1 / n_tempo:.3f}  Acc2 {acc2 / n_tempo:.3f}  Acc1+ {acc1_alt / n_tempo:.3f}"
               f"  error (Acc1 hits) median {statistics.median(errors) if errors else float('nan'):.2f} %"
               f" max {max(errors) if errors else float('nan'):.2f} %")
+        if plain and len(plain) < n_tempo:
+            print(f"  files without metrical ambiguity {len(plain)}  Acc1 {sum(plain) / len(plain):.3f}")
     if args.by_style or args.by_source:
         for name, (n, style_hits, style_fs) in sorted(by_style.items()):
             acc = f"Acc1 {style_hits / n:.3f} ({style_hits}/{n})" if n else "Acc1 –"
