@@ -2,7 +2,8 @@
 // opening and closing seconds) of audio files as JSON Lines, for fitting the key model
 // (scripts/train_key.py; bench/, not CI):
 //   key_evidence FILE... > key_evidence.jsonl
-// Each line: {"file", "global": [12], "opening": [12], "closing": [12]}, C first, unnormalised;
+// Each line: {"file", "global": [12], "opening": [12], "closing": [12], "blocks": [[12]...],
+// "block_s", "start_s"}, chroma C first, unnormalised;
 // an unreadable file is reported on stderr and skipped (exit 1 at the end).
 #include <cstdio>
 #include <exception>
@@ -27,8 +28,10 @@ int main(int argc, char** argv) {
                                       [&](std::span<const float> y) { transform.push(y); });
       transform.finish();
       const auto& e = tonal.result().key_evidence;
-      const nlohmann::json line = {
-          {"file", argv[a]}, {"global", e.global}, {"opening", e.opening}, {"closing", e.closing}};
+      const nlohmann::json line = {{"file", argv[a]},      {"global", e.global},
+                                   {"opening", e.opening}, {"closing", e.closing},
+                                   {"blocks", e.blocks},   {"block_s", e.block_s},
+                                   {"start_s", e.start_s}};
       std::printf("%s\n", line.dump().c_str());
     } catch (const std::exception& e) {
       std::fprintf(stderr, "key_evidence: %s: %s\n", argv[a], e.what());

@@ -14,11 +14,14 @@ librosa having no key estimator of its own). It prints the MIREX
 weighted score (same key 1.0, perfect fifth above 0.5, relative major/minor 0.3, parallel 0.2,
 other 0) and the share of each category, and the same score from mir_eval when python3-mir-eval
 is installed (a cross-check of this script's scoring), and, for herscan, how well key.confidence
-tells right keys from wrong ones: its ROC AUC and a reliability table per confidence decile.
+tells right keys from wrong ones: its ROC AUC and a reliability table per confidence decile, and
+how well key.segments follows the key: spurious changes on single-key files, and on files whose truth
+has `key_segments` instead of a key (scripts/realset/key_joins.py) the changes found.
 """
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import tempfile
 
@@ -82,6 +85,46 @@ def run_herscan(herscan, paths, profile, features="key"):
         return [json.loads(line) for line in open(out)]
 
 
+def print_segments(files, paths, by_path, tolerance_s=8.0):
+    """key.segments against the truth: on single-key files how often a spurious change appears and
+    how much of the time is in the true key; on files with truth key_segments (scripts/realset/
+    key_joins.py) how often every true segment is found with its key and each change within
+    TOLERANCE_S, the median error of the changes found, and the share of time in the right key."""
+    single, spurious, joins, exact, errors, time_right = 0, 0, 0, 0, [], []
+    for f, path in zip(files, paths):
+        segments = (((by_path.get(os.path.abspath(path)) or {}).get("key") or {}).get("segments")) or []
+        if not segments:
+            continue
+        truth = f["truth"].get("key_segments") or [[0.0, f["truth"]["key"]]]
+        truth_keys = [parse_key(k) for _, k in truth]
+        found = [(s["start_s"], s["end_s"], parse_key(f"{s['tonic']} {s['mode']}")) for s in segments]
+        bounds = [t for t, _ in truth[1:]] + [float("inf")]
+        right = 0.0
+        for start, end, key in found:  # overlap with the true segments of the same key
+            for (t0, _), t1, k in zip(truth, bounds, truth_keys):
+                if k == key:
+                    right += max(0.0, min(end, t1) - max(start, t0))
+        total = sum(end - start for start, end, _ in found)
+        time_right.append(right / total if total > 0 else 0.0)
+        if len(truth) == 1:
+            single += 1
+            spurious += len(found) > 1
+        else:
+            joins += 1
+            if [k for _, _, k in found] == truth_keys:
+                changes = [abs(found[i][0] - truth[i][0]) for i in range(1, len(truth))]
+                errors += changes
+                exact += all(c <= tolerance_s for c in changes)
+    if single:
+        print(f"key segments: single-key files {single}  with a spurious change {spurious / single:.3f}")
+    if joins:
+        median = statistics.median(errors) if errors else float("nan")
+        print(f"key segments: joins {joins}  every key and change (±{tolerance_s:g} s) found {exact} "
+              f"({exact / joins:.3f})  median change error {median:.1f} s")
+    if time_right:
+        print(f"key segments: time in the right key {sum(time_right) / len(time_right):.3f} (mean over files)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("manifest", nargs="+")
@@ -98,7 +141,7 @@ def main():
     for name in args.manifest:
         base = os.path.dirname(os.path.abspath(name))
         for f in json.load(open(name))["files"]:
-            if f.get("truth", {}).get("key"):
+            if f.get("truth", {}).get("key") or f.get("truth", {}).get("key_segments"):
                 files.append(f)
                 paths.append(os.path.join(base, f["path"]))
     if args.results:
@@ -115,6 +158,15 @@ def main():
             f.writelines(json.dumps(r) + "\n" for r in records)
     by_path = {os.path.abspath(r["file"]): r for r in records}
 
+    if args.method == "herscan":
+        print_segments(files, paths, by_path)
+    joins = [f for f in files if not f["truth"].get("key")]
+    paths = [p for f, p in zip(files, paths) if f["truth"].get("key")]
+    files = [f for f in files if f["truth"].get("key")]
+    if not files:
+        return
+    if joins:
+        print(f"(the {len(joins)} files with key segments only are scored above only)")
     counts = {c: 0 for c in WEIGHTS}
     refs, ests = [], []
     confidences, right = [], []

@@ -460,6 +460,12 @@ struct TonalProcessor::Impl {
       while (last > first && level[last] <= kActiveFraction * loudest) --last;
       const auto edge = std::size_t(kEdgeSeconds * stft.sample_rate_hz / double(stft.hop_frames));
       const float gain = kCompression / file_max;
+      const double frame_s = double(stft.hop_frames) / stft.sample_rate_hz;
+      const auto block =
+          std::max<std::size_t>(1, std::size_t(std::lround(kKeyBlockSeconds / frame_s)));
+      evidence.block_s = double(block) * frame_s;
+      evidence.start_s = double(first) * frame_s;
+      evidence.end_s = double(last + 1) * frame_s;
       // Frame t is folded once frames up to t + 4 are in the ring (a centred temporal
       // median; the ends repeat the edge frames, scipy's mode="nearest").
       std::vector<std::vector<float>> ring(kMedianFrames, std::vector<float>(kNotes));
@@ -475,6 +481,11 @@ struct TonalProcessor::Impl {
         }
         median9(rows, kNotes, median.data());
         const auto chroma = key_chroma.fold(median);
+        if (t >= first && t <= last) {
+          const std::size_t b = (t - first) / block;
+          if (b >= evidence.blocks.size()) evidence.blocks.resize(b + 1);
+          for (std::size_t c = 0; c < 12; ++c) evidence.blocks[b][c] += chroma[c];
+        }
         for (std::size_t c = 0; c < 12; ++c) {
           evidence.global[c] += chroma[c];
           if (t >= first && t < first + edge) evidence.opening[c] += chroma[c];

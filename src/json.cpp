@@ -243,6 +243,16 @@ json key_json(const TonalResult& t, KeyProfile profile) {
       {"profile", key_profile_name(profile)},
       {"candidates", std::move(candidates)},
   };
+  if (k.defined && !k.segments.empty()) {
+    json segments = json::array();
+    for (const KeySegment& s : k.segments)
+      segments.push_back({{"start_s", number(s.start_s)},
+                          {"end_s", number(s.end_s)},
+                          {"tonic", tonic_name(s.tonic)},
+                          {"mode", s.minor ? "minor" : "major"},
+                          {"camelot", camelot(s.tonic, s.minor)}});
+    j["segments"] = std::move(segments);
+  }
   if (!k.defined)
     j["null_reasons"] = {{"tonic", k.reason},
                          {"mode", k.reason},
@@ -267,8 +277,8 @@ json tempo_json(const TempoResult& t, bool with_beats) {
             {"pulse_clarity", number(t.pulse_clarity)}};
   json candidates = json::array();
   for (std::size_t i = 1; i < t.candidates.size() && i <= 3; ++i)  // the runners-up
-    candidates.push_back(
-        {{"bpm", number(t.candidates[i].bpm)}, {"probability", number(t.candidates[i].probability)}});
+    candidates.push_back({{"bpm", number(t.candidates[i].bpm)},
+                          {"probability", number(t.candidates[i].probability)}});
   j["candidates"] = std::move(candidates);
   if (with_beats) {
     json beats = json::array();

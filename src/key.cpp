@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 namespace herscan {
 namespace {
@@ -62,17 +63,19 @@ double pearson(std::span<const double, 12> x, const std::array<double, 12>& prof
 // Each key's probability under the herscan model: a softmax over the 24 keys (major tonics 0..11,
 // then minor) of the weighted correlations of the global chroma with three profiles, of the
 // opening and closing chroma with the key's tonic triad, and a minor bias.
-std::array<double, 24> model_probabilities(const KeyEvidence& e) {
+std::array<double, 24> model_probabilities(const std::array<double, 12>& global,
+                                           const std::array<double, 12>& opening,
+                                           const std::array<double, 12>& closing) {
   std::array<double, 24> z{};
   for (int minor = 0; minor < 2; ++minor) {
     const bool m = minor == 1;
     for (int tonic = 0; tonic < 12; ++tonic) {
       const std::array<double, 6> x = {
-          pearson(e.global, key_profile_weights(KeyProfile::temperley, m), tonic),
-          pearson(e.global, key_profile_weights(KeyProfile::edma, m), tonic),
-          pearson(e.global, key_profile_weights(KeyProfile::herscan, m), tonic),
-          pearson(e.opening, m ? kMinorTriad : kMajorTriad, tonic),
-          pearson(e.closing, m ? kMinorTriad : kMajorTriad, tonic),
+          pearson(global, key_profile_weights(KeyProfile::temperley, m), tonic),
+          pearson(global, key_profile_weights(KeyProfile::edma, m), tonic),
+          pearson(global, key_profile_weights(KeyProfile::herscan, m), tonic),
+          pearson(opening, m ? kMinorTriad : kMajorTriad, tonic),
+          pearson(closing, m ? kMinorTriad : kMajorTriad, tonic),
           double(minor)};
       double v = 0;
       for (std::size_t i = 0; i < x.size(); ++i) v += kKeyModelWeights[i] * x[i];
@@ -91,6 +94,51 @@ double key_confidence(double p) {
   const double q = std::clamp(p, 1e-6, 1 - 1e-6);
   const double z = kKeyConfidenceWeights[0] + kKeyConfidenceWeights[1] * std::log(q / (1 - q));
   return 1.0 / (1.0 + std::exp(-z));
+}
+
+// The key of each block: a Viterbi path through the 24 keys, each block's evidence the model's
+// log-probabilities of the chroma of the blocks within kKeySegmentContext of it, a change of key
+// costing kKeySegmentSwitchCost.
+std::vector<KeySegment> segment_keys(const KeyEvidence& e) {
+  const std::size_t n = e.blocks.size();
+  if (n == 0) return {};
+  std::vector<std::array<double, 24>> score(n);
+  const std::array<double, 12> none{};
+  for (std::size_t i = 0; i < n; ++i) {
+    std::array<double, 12> window{};
+    const std::size_t from = i >= kKeySegmentContext ? i - kKeySegmentContext : 0;
+    const std::size_t to = std::min(n, i + kKeySegmentContext + 1);
+    for (std::size_t j = from; j < to; ++j)
+      for (std::size_t c = 0; c < 12; ++c) window[c] += e.blocks[j][c];
+    const auto p = model_probabilities(window, none, none);
+    for (std::size_t k = 0; k < 24; ++k) score[i][k] = std::log(std::max(p[k], 1e-300));
+  }
+  std::vector<std::array<std::uint8_t, 24>> from(n);
+  std::array<double, 24> total = score[0];
+  for (std::size_t i = 1; i < n; ++i) {
+    const auto best = std::size_t(std::max_element(total.begin(), total.end()) - total.begin());
+    const double switched = total[best] - kKeySegmentSwitchCost;
+    for (std::size_t k = 0; k < 24; ++k) {
+      const bool stay = total[k] >= switched;
+      from[i][k] = std::uint8_t(stay ? k : best);
+      total[k] = (stay ? total[k] : switched) + score[i][k];
+    }
+  }
+  std::vector<std::size_t> path(n);
+  path[n - 1] = std::size_t(std::max_element(total.begin(), total.end()) - total.begin());
+  for (std::size_t i = n - 1; i > 0; --i) path[i - 1] = from[i][path[i]];
+  std::vector<KeySegment> segments;
+  for (std::size_t i = 0; i < n; ++i) {
+    const int tonic = int(path[i] % 12);
+    const bool minor = path[i] >= 12;
+    const double start = e.start_s + double(i) * e.block_s;
+    const double end = std::min(e.end_s, start + e.block_s);
+    if (!segments.empty() && segments.back().tonic == tonic && segments.back().minor == minor)
+      segments.back().end_s = end;
+    else
+      segments.push_back({start, end, tonic, minor});
+  }
+  return segments;
 }
 
 }  // namespace
@@ -161,7 +209,7 @@ KeyResult estimate_key(const KeyEvidence& evidence, KeyProfile profile) {
     r.reason = sum > 0 ? "no tonal content (flat chroma)" : "no tonal content (silence)";
     return r;
   }
-  const auto probability = model_probabilities(evidence);
+  const auto probability = model_probabilities(evidence.global, evidence.opening, evidence.closing);
   if (profile == KeyProfile::herscan) {
     for (int k = 0; k < 24; ++k)
       r.candidates.push_back({k % 12, k >= 12, probability[std::size_t(k)]});
@@ -185,6 +233,7 @@ KeyResult estimate_key(const KeyEvidence& evidence, KeyProfile profile) {
   r.minor = r.candidates.front().minor;
   r.strength = std::clamp(r.candidates.front().score, 0.0, 1.0);
   r.confidence = key_confidence(probability[std::size_t((r.minor ? 12 : 0) + r.tonic)]);
+  r.segments = segment_keys(evidence);
   return r;
 }
 

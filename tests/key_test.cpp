@@ -241,5 +241,40 @@ TEST(ChromaFilterbank, Shape) {
   for (std::size_t c = 0; c < 12; ++c) EXPECT_NEAR(out[c], fb.weight(c, a440), 1e-7);
 }
 
+// Key segments follow a change of key: twelve blocks in C major then twelve in A major (three
+// sharps away) give two segments that change within a block of the true change; the same
+// blocks without the change give one segment covering the music.
+TEST(Key, SegmentsFollowAChangeOfKey) {
+  const std::array<double, 12> c_major = {1, 0, 0.5, 0, 0.8, 0.6, 0, 0.9, 0, 0.5, 0, 0.4};
+  auto rotated = [&](int tonic) {
+    std::array<double, 12> r{};
+    for (int pc = 0; pc < 12; ++pc) r[std::size_t((pc + tonic) % 12)] = c_major[std::size_t(pc)];
+    return r;
+  };
+  KeyEvidence e;
+  e.block_s = kKeyBlockSeconds;
+  e.start_s = 1.0;
+  for (int b = 0; b < 24; ++b) e.blocks.push_back(rotated(b < 12 ? 0 : 9));
+  e.end_s = e.start_s + 24 * e.block_s;
+  for (const auto& block : e.blocks)
+    for (std::size_t c = 0; c < 12; ++c) e.global[c] += block[c];
+  const KeyResult k = estimate_key(e, KeyProfile::herscan);
+  ASSERT_EQ(k.segments.size(), 2u);
+  EXPECT_EQ(key_name(k.segments[0].tonic, k.segments[0].minor), "C major");
+  EXPECT_EQ(key_name(k.segments[1].tonic, k.segments[1].minor), "A major");
+  EXPECT_DOUBLE_EQ(k.segments[0].start_s, 1.0);
+  EXPECT_NEAR(k.segments[1].start_s, 1.0 + 12 * kKeyBlockSeconds, kKeyBlockSeconds);
+  EXPECT_DOUBLE_EQ(k.segments[0].end_s, k.segments[1].start_s);
+  EXPECT_DOUBLE_EQ(k.segments[1].end_s, e.end_s);
+
+  KeyEvidence steady = e;
+  for (auto& block : steady.blocks) block = rotated(0);
+  const KeyResult one = estimate_key(steady, KeyProfile::temperley);
+  ASSERT_EQ(one.segments.size(), 1u);
+  EXPECT_EQ(key_name(one.segments[0].tonic, one.segments[0].minor), "C major");
+  EXPECT_DOUBLE_EQ(one.segments[0].start_s, 1.0);
+  EXPECT_DOUBLE_EQ(one.segments[0].end_s, e.end_s);
+}
+
 }  // namespace
 }  // namespace herscan

@@ -13,5 +13,6 @@ mkdir -p "$out"
 python=/usr/bin/python3
 nice "$python" "$here/midi_renders.py" "$out"   # manifest_midi.json
 nice "$python" "$here/modules.py" "$out"        # manifest_modules.json
+nice "$python" "$here/key_joins.py" "$out"      # manifest_joins.json (from the MIDI renders)
 nice "$python" "$here/unlabelled.py" "$out"     # manifest_unlabelled.json (no truth)
 echo "real-music development set in $out"
