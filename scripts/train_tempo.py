@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Fits herscan's metrical-level model and its tempo confidence on development sets, by cross-validation.
 
-    scripts/train_tempo.py MANIFEST... [--tool build/release/bench/tempo_evidence] [--evidence FILE.jsonl]
-                           [--folds 5] [--write src/tempo_model.inc]
+    scripts/train_tempo.py MANIFEST... [--unambiguous-only MANIFEST]... [--tool build/release/bench/tempo_evidence]
+                           [--evidence FILE.jsonl] [--folds 5] [--write src/tempo_model.inc]
 
 Every file with a constant true tempo (truth.tempo_bpm) takes part, and every file marked as having
 no pulse (truth.pulse false, scripts/devset/make_nopulse.py) in the confidence only, as a miss. bench/tempo_evidence (built with
@@ -48,14 +48,18 @@ LEVEL_FEATURES = np.array([True] * 11 + [False])  # the peak height speaks to th
 DENSITY_CENTRE = 4.0  # onset peaks per second at which the density term is 0 (in src/tempo.cpp)
 
 
-def load(manifests, tool, evidence_path):
+def load(manifests, tool, evidence_path, unambiguous_only=()):
     """The files with a constant true tempo, and those marked as having no pulse (truth.pulse false),
-    with their candidates' evidence."""
+    with their candidates' evidence. Files of the manifests in `unambiguous_only` that are marked
+    metrical_ambiguity are left out."""
     files, paths = [], []
-    for name in manifests:
+    strict = {os.path.abspath(name) for name in unambiguous_only}
+    for name in list(manifests) + [m for m in unambiguous_only if m not in manifests]:
         base = os.path.dirname(os.path.abspath(name))
         for f in json.load(open(name))["files"]:
             truth = f.get("truth", {})
+            if os.path.abspath(name) in strict and truth.get("metrical_ambiguity"):
+                continue
             if truth.get("tempo_bpm") or truth.get("pulse") is False:
                 files.append(f)
                 paths.append(os.path.abspath(os.path.join(base, f["path"])))
@@ -140,9 +144,13 @@ def main():
     parser.add_argument("--evidence", help="the evidence dump to read (written when missing)")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--write", help="write the fitted weights to this C++ include (src/tempo_model.inc)")
+    parser.add_argument("--unambiguous-only", action="append", default=[], metavar="MANIFEST",
+                        help="a manifest of which only the files without metrical_ambiguity take part (the "
+                        "tracker modules: where the rows-per-beat tempo is outside 70-180 BPM or the metre "
+                        "is ternary, the notated level is no label for the heard one)")
     args = parser.parse_args()
     evidence = args.evidence or os.path.splitext(os.path.abspath(args.manifest[0]))[0] + ".evidence.jsonl"
-    data, nopulse = load(args.manifest, args.tool, evidence)
+    data, nopulse = load(args.manifest, args.tool, evidence, args.unambiguous_only)
     pieces = len({d["piece"] for d in data + nopulse})
     covered = sum(d["right"].any() for d in data)
     print(f"files with a tempo {len(data)}, without a pulse {len(nopulse)}; pieces {pieces}; "
