@@ -30,7 +30,7 @@ for option in "$@"; do
       packages+=(python3-numpy python3-scipy python3-soundfile python3-mido python3-mir-eval
         fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont
         libopenmpt-dev gcc lame vorbis-tools flac sox rubberband-cli aubio-tools ffmpeg
-        python3-sklearn) ;;
+        python3-sklearn python3-torch) ;;
     *) echo "usage: scripts/setup.sh [--plots] [--dev] [--fuzz] [--realset]" >&2; exit 2 ;;
   esac
 done

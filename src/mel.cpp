@@ -6,6 +6,7 @@
 #include <string>
 
 #include "frame_store.h"
+#include "herscan/beat_net.h"
 #include "herscan/error.h"
 #include "simd/kernels.h"
 
@@ -134,7 +135,7 @@ struct MelProcessor::Impl {
   detail::FrameStore store;
   bool finished = false;
   std::vector<Summary> summary;
-  std::vector<float> mel_db_rows, mfcc_rows, onset_mean, onset_median;
+  std::vector<float> mel_db_rows, mfcc_rows, onset_mean, onset_median, beat_rows;
 
   Impl(const StftConfig& stft, const MelConfig& m, const MfccConfig& c, Keep k)
       : filterbank(stft.sample_rate_hz, stft.n_fft, m),
@@ -184,6 +185,18 @@ void MelProcessor::finish() {
     s.onset_mean.assign(frames, 0.0f);
     if (s.keep.onset_median) s.onset_median.assign(frames, 0.0f);
   }
+  if (s.keep.beat_features) {
+    if (n_mels % kBeatBands != 0)
+      throw Error(ErrorCode::invalid_argument, "MelProcessor: beat features need a multiple of " +
+                                                   std::to_string(kBeatBands) + " mel bands");
+    // Rows 0..2 have no flux (as the envelope's) and read as the floor (as silence does).
+    s.beat_rows.assign(frames * kBeatFeatures, 0.0f);
+    for (std::size_t t = 0; t < std::min<std::size_t>(3, frames); ++t)
+      std::fill_n(s.beat_rows.begin() + std::ptrdiff_t(t * kBeatFeatures + kBeatBands), kBeatBands,
+                  -1.0f);
+  }
+  const std::size_t group = n_mels / kBeatBands;
+  const float range = s.mfcc_config.top_db > 0 ? float(s.mfcc_config.top_db) : 80.0f;
   std::vector<float> previous(n_mels), scratch;
   std::vector<double> dct_by_band(n_mels * n_mfcc), coefficients(n_mfcc);
   for (std::size_t q = 0; q < n_mfcc; ++q)
@@ -196,7 +209,20 @@ void MelProcessor::finish() {
       if (s.keep.onset_median)
         s.onset_median[r + 2] = onset_aggregate(previous, clipped, OnsetAggregate::median, scratch);
     }
-    if (s.keep.onset) previous = clipped;
+    if (s.keep.beat_features && r >= 1 && r + 2 < frames) {
+      float* out = &s.beat_rows[(r + 2) * kBeatFeatures];
+      for (std::size_t g = 0; g < kBeatBands; ++g) {
+        double flux = 0, level = 0;
+        for (std::size_t m = g * group; m < (g + 1) * group; ++m) {
+          flux += std::max(0.0f, clipped[m] - previous[m]);
+          level += clipped[m];
+        }
+        out[g] = float(flux / double(group));
+        out[kBeatBands + g] =
+            std::max(-1.0f, float((level / double(group) - double(s.max_db)) / double(range)));
+      }
+    }
+    if (s.keep.onset || s.keep.beat_features) previous = clipped;
     if (s.keep.mel_db) s.mel_db_rows.insert(s.mel_db_rows.end(), clipped.begin(), clipped.end());
     // Each coefficient summed over the bands in order, all coefficients at once (the kernel runs
     // across them; the same sums as one dot product per coefficient).
@@ -234,6 +260,9 @@ const std::vector<float>& MelProcessor::onset_mean() const {
 }
 const std::vector<float>& MelProcessor::onset_median() const {
   return impl_->onset_median;
+}
+const std::vector<float>& MelProcessor::beat_features() const {
+  return impl_->beat_rows;
 }
 
 float onset_aggregate(std::span<const float> previous, std::span<const float> current,

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "herscan/beat_net.h"
 #include "herscan/error.h"
 #include "herscan/version.h"
 #include "simd/kernels.h"
@@ -201,13 +202,15 @@ Profile analyze(AudioFileReader& reader, const ProfileOptions& options,
     if (options.features.has(Feature::mfcc) || options.frames_mel) {
       const MelProcessor::Keep keep{.mel_db = options.frames && options.frames_mel,
                                     .mfcc = options.frames && options.features.has(Feature::mfcc),
-                                    .onset = want_tempo && mel_is_default};
+                                    .onset = want_tempo && mel_is_default,
+                                    .beat_features = want_tempo && mel_is_default};
       mel.emplace(stft_config, options.mel, options.mfcc, keep);
       stft->add_consumer(*mel);
     }
     if (want_tempo && !(mel && mel_is_default)) {
-      onset_mel.emplace(stft_config, default_mel, options.mfcc,
-                        MelKeep{.mel_db = false, .mfcc = false, .onset = true});
+      onset_mel.emplace(
+          stft_config, default_mel, options.mfcc,
+          MelKeep{.mel_db = false, .mfcc = false, .onset = true, .beat_features = true});
       stft->add_consumer(*onset_mel);
     }
     if (want_tonal) {
@@ -281,9 +284,11 @@ Profile analyze(AudioFileReader& reader, const ProfileOptions& options,
   if (tonal) profile.tonal = tonal->result();
   const MelProcessor* onsets = onset_mel ? &*onset_mel : mel ? &*mel : nullptr;
   if (want_tempo && onsets) {
+    // The beats (and through them the refined BPM) come from the beat network's activation.
+    const auto activation = beat_activation(onsets->beat_features());
     profile.tempo = analyze_tempo(
         onsets->onset_mean(), options.analysis_rate_hz / double(options.stft.hop_frames),
-        options.tempo, options.features.has(Feature::beats), options.frames);
+        options.tempo, options.features.has(Feature::beats), options.frames, activation);
     profile.tempo_beats = options.features.has(Feature::beats);
   }
   profile.key_profile = options.key_profile;

@@ -438,7 +438,8 @@ double onset_density(std::span<const float> envelope, double frame_rate_hz) {
   const double threshold = mean + std::sqrt(sq / double(n));
   std::size_t peaks = 0;
   for (std::size_t i = 1; i + 1 < n; ++i)
-    peaks += envelope[i] > threshold && envelope[i] > envelope[i - 1] && envelope[i] >= envelope[i + 1];
+    peaks +=
+        envelope[i] > threshold && envelope[i] > envelope[i - 1] && envelope[i] >= envelope[i + 1];
   return double(peaks) * frame_rate_hz / double(n);
 }
 
@@ -496,14 +497,15 @@ std::vector<TempoEvidence> candidates_of(std::span<const float> envelope, double
       std::log2(std::max(onset_density(envelope, frame_rate_hz), 0.25) / kDensityCentre);
   auto periodicity = [](double v) { return std::log1p(100.0 * std::max(0.0, v)); };
   double level_sum = 0;
-  for (std::size_t lag = lo; lag <= hi && hi < tg.size(); ++lag) level_sum += std::max(0.0, tg[lag]);
+  for (std::size_t lag = lo; lag <= hi && hi < tg.size(); ++lag)
+    level_sum += std::max(0.0, tg[lag]);
   const double mean_tg = hi >= lo ? level_sum / double(hi - lo + 1) : 0.0;
   std::vector<TempoEvidence> out;
   for (std::size_t lag = lo; lag <= hi && hi < tg.size(); ++lag) {
     // A peak: above the lag before and not below the lag after (a plateau's first lag); at the
     // ends of the range, above its one neighbour inside.
-    const bool rises = lag == lo ? tg[lag] > tg[lag + 1] || tg[lag] > tg[lag - 1]
-                                 : tg[lag] > tg[lag - 1];
+    const bool rises =
+        lag == lo ? tg[lag] > tg[lag + 1] || tg[lag] > tg[lag - 1] : tg[lag] > tg[lag - 1];
     if (!rises || !(tg[lag] >= tg[lag + 1]) || !(tg[lag] > 0)) continue;
     TempoEvidence e;
     e.lag = lag;
@@ -627,8 +629,12 @@ std::vector<TempoEvidence> tempo_candidates(std::span<const float> envelope, dou
 }
 
 TempoResult analyze_tempo(std::span<const float> envelope, double frame_rate_hz,
-                          const TempoConfig& config, bool want_beats, bool want_curve) {
+                          const TempoConfig& config, bool want_beats, bool want_curve,
+                          std::span<const float> activation) {
   config.validate();
+  if (!activation.empty() && activation.size() != envelope.size())
+    throw Error(ErrorCode::invalid_argument,
+                "analyze_tempo: the activation and the envelope differ in length");
   TempoResult r;
   // An onset is a rise of the (mean over mel bands) log power by a fraction of a decibel at least;
   // silence gives none, and a steady tone only a rounding-level flicker (a sine: < 0.05 dB).
@@ -651,10 +657,12 @@ TempoResult analyze_tempo(std::span<const float> envelope, double frame_rate_hz,
   for (const TempoEvidence& c : candidates) total += std::exp(c.score - top);
   for (const TempoEvidence& c : candidates)
     r.candidates.push_back({c.bpm, std::exp(c.score - top) / total});
-  const auto chosen = std::size_t(
-      std::max_element(candidates.begin(), candidates.end(),
-                       [](const TempoEvidence& a, const TempoEvidence& b) { return a.score < b.score; }) -
-      candidates.begin());
+  const auto chosen =
+      std::size_t(std::max_element(candidates.begin(), candidates.end(),
+                                   [](const TempoEvidence& a, const TempoEvidence& b) {
+                                     return a.score < b.score;
+                                   }) -
+                  candidates.begin());
   std::stable_sort(r.candidates.begin(), r.candidates.end(),
                    [](const TempoCandidate& a, const TempoCandidate& b) {
                      return a.probability > b.probability;
@@ -667,9 +675,12 @@ TempoResult analyze_tempo(std::span<const float> envelope, double frame_rate_hz,
 
   // The tempo curve and the beats (computed always: a steady beat grid refines the tempo).
   const auto curve = period_curve(envelope, frame_rate_hz, period, config);
-  const auto frames = beat_dp(envelope, frame_rate_hz, 60.0 * frame_rate_hz / period,
+  // The activation marks the beats where they are; the envelope kOnsetLatencyFrames late.
+  const std::span<const float> salience = activation.empty() ? envelope : activation;
+  const auto frames = beat_dp(salience, frame_rate_hz, 60.0 * frame_rate_hz / period,
                               config.tightness, false, &curve);
-  const auto beats = place_beats(envelope, frames);
+  const auto beats = place_beats(salience, frames);
+  const double latency = activation.empty() ? kOnsetLatencyFrames : 0.0;
   r.bpm = 60.0 * frame_rate_hz / steady_period(beats, period);
   if (want_curve) {
     r.local_bpm.reserve(curve.size());
@@ -678,8 +689,7 @@ TempoResult analyze_tempo(std::span<const float> envelope, double frame_rate_hz,
   if (want_beats) {
     // The onset envelope peaks kOnsetLatencyFrames after a sharp onset (librosa's log-mel flux
     // with its centring; measured on click tracks): report beats where the onsets are.
-    for (double beat : beats)
-      r.beats_s.push_back(std::max(0.0, (beat - kOnsetLatencyFrames) / frame_rate_hz));
+    for (double beat : beats) r.beats_s.push_back(std::max(0.0, (beat - latency) / frame_rate_hz));
   }
   return r;
 }

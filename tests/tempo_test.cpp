@@ -7,6 +7,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "herscan/beat_net.h"
 #include "herscan/error.h"
 #include "herscan/mel.h"
 #include "herscan/profile.h"
@@ -18,15 +19,25 @@ namespace {
 constexpr double kRate = 22050;
 constexpr double kFrameRate = kRate / 512;
 
-// librosa's onset envelope (the profile's) of a mono signal at 22050 Hz.
-std::vector<float> onset_envelope(const std::vector<float>& x) {
+// librosa's onset envelope (the profile's) of a mono signal at 22050 Hz, and the beat network's
+// activation of the same frames (what the profile passes to analyze_tempo).
+struct Onsets {
+  std::vector<float> envelope, activation;
+};
+Onsets onsets_of(const std::vector<float>& x) {
   StftConfig stft;
-  MelProcessor mel(stft, {}, {}, MelKeep{.mel_db = false, .mfcc = false, .onset = true});
+  MelProcessor mel(stft, {}, {}, MelKeep{.onset = true, .beat_features = true});
   Stft transform(stft);
   transform.add_consumer(mel);
   transform.push(x);
   transform.finish();
-  return mel.onset_mean();
+  return {mel.onset_mean(), beat_activation(mel.beat_features())};
+}
+
+TempoResult tempo_of(const std::vector<float>& x, const TempoConfig& config = {}, bool beats = true,
+                     bool curve = false) {
+  const Onsets o = onsets_of(x);
+  return analyze_tempo(o.envelope, kFrameRate, config, beats, curve, o.activation);
 }
 
 // A metronome click: 30 ms of a decaying 1.5 kHz tone.
@@ -51,7 +62,7 @@ TEST(Tempo, ClickTracks) {
     std::vector<float> x(std::size_t(20 * kRate), 0.0f);
     const auto clicks = click_times(bpm, 0.5, 19.5);
     for (double t : clicks) add_click(x, t);
-    const TempoResult r = analyze_tempo(onset_envelope(x), kFrameRate);
+    const TempoResult r = tempo_of(x);
     ASSERT_TRUE(r.defined);
     EXPECT_NEAR(r.bpm, bpm, 0.01 * bpm) << bpm << " BPM";
     EXPECT_GT(r.confidence, 0.5) << bpm << " BPM";
@@ -71,8 +82,8 @@ TEST(Tempo, ClickTracks) {
 TEST(Tempo, CandidatesAreLevelsWithProbabilities) {
   std::vector<float> x(std::size_t(20 * kRate), 0.0f);
   for (double t : click_times(120, 0.5, 19.5)) add_click(x, t);
-  const auto envelope = onset_envelope(x);
-  const auto evidence = tempo_candidates(envelope, kFrameRate);
+  const Onsets o = onsets_of(x);
+  const auto evidence = tempo_candidates(o.envelope, kFrameRate);
   auto has_level = [&](double bpm) {
     for (const TempoEvidence& e : evidence)
       if (std::abs(e.bpm - bpm) < 0.02 * bpm) return true;
@@ -85,7 +96,7 @@ TEST(Tempo, CandidatesAreLevelsWithProbabilities) {
     EXPECT_GE(e.x[6], 0.0);  // the pulse clarity
     EXPECT_LE(e.x[6], 1.0);
   }
-  const TempoResult r = analyze_tempo(envelope, kFrameRate);
+  const TempoResult r = analyze_tempo(o.envelope, kFrameRate, {}, true, false, o.activation);
   ASSERT_EQ(r.candidates.size(), evidence.size());
   double total = 0;
   for (std::size_t i = 0; i < r.candidates.size(); ++i) {
@@ -131,8 +142,8 @@ std::vector<float> drum_loop(double bpm, double offset_s, double seconds) {
 }
 
 TEST(Tempo, DrumLoopShiftedByHalfABeat) {
-  const TempoResult a = analyze_tempo(onset_envelope(drum_loop(120, 0.5, 20)), kFrameRate);
-  const TempoResult b = analyze_tempo(onset_envelope(drum_loop(120, 0.75, 20)), kFrameRate);
+  const TempoResult a = tempo_of(drum_loop(120, 0.5, 20));
+  const TempoResult b = tempo_of(drum_loop(120, 0.75, 20));
   EXPECT_NEAR(a.bpm, 120, 1.2);
   EXPECT_NEAR(b.bpm, 120, 1.2);
 }
@@ -145,7 +156,7 @@ TEST(Tempo, TempoStepShowsInTheCurve) {
   const double step = clicks.back() + 60.0 / 100;
   for (double t = step; t < 29.5; t += 60.0 / 130) clicks.push_back(t);
   for (double t : clicks) add_click(x, t);
-  const TempoResult r = analyze_tempo(onset_envelope(x), kFrameRate, {}, true, true);
+  const TempoResult r = tempo_of(x, {}, true, true);
   ASSERT_EQ(r.local_bpm.size(), 1 + x.size() / 512);
   auto median_between = [&](double from_s, double to_s) {
     std::vector<float> part(r.local_bpm.begin() + std::ptrdiff_t(from_s * kFrameRate),
@@ -166,19 +177,16 @@ TEST(Tempo, TempoStepShowsInTheCurve) {
 // Silence and a steady tone have no tempo (a reason says why); white noise has no reliable pulse:
 // a tempo with a confidence below kNoReliablePulse.
 TEST(Tempo, SilenceAndNoise) {
-  const TempoResult silence =
-      analyze_tempo(onset_envelope(std::vector<float>(22050 * 10, 0.0f)), kFrameRate);
+  const TempoResult silence = tempo_of(std::vector<float>(22050 * 10, 0.0f));
   EXPECT_FALSE(silence.defined);
   EXPECT_EQ(silence.reason, "no onsets (silence)");
   EXPECT_TRUE(silence.beats_s.empty());
-  const TempoResult noise =
-      analyze_tempo(onset_envelope(test::white_noise(22050 * 20, 0.2, 4)), kFrameRate);
+  const TempoResult noise = tempo_of(test::white_noise(22050 * 20, 0.2, 4));
   EXPECT_TRUE(noise.defined);
   EXPECT_LT(noise.confidence, kNoReliablePulse);
   EXPECT_LT(noise.pulse_clarity, 0.5);
   // A steady tone has no onsets either: its envelope only flickers at the rounding level.
-  const TempoResult tone =
-      analyze_tempo(onset_envelope(test::sine(440, 0.3, 22050, 22050 * 10)), kFrameRate);
+  const TempoResult tone = tempo_of(test::sine(440, 0.3, 22050, 22050 * 10));
   EXPECT_FALSE(tone.defined);
   EXPECT_EQ(tone.reason, "no onsets (a steady sound)");
 }

@@ -83,8 +83,9 @@ struct MelKeep {
   bool mfcc = false;    ///< keep the MFCC rows (frames × n_mfcc)
   bool onset =
       false;  ///< compute the onset strength envelope (herscan/onset.h), one value per frame
-  bool onset_median = false;  ///< with onset: also the median-aggregate envelope (librosa's
-                              ///< beat_track default; herscan's tempo uses the mean)
+  bool onset_median = false;   ///< with onset: also the median-aggregate envelope (librosa's
+                               ///< beat_track default; herscan's tempo uses the mean)
+  bool beat_features = false;  ///< the beat activation's input rows (herscan/beat_net.h)
 };
 
 /// Streaming mel / MFCC processor; attach to an Stft. Results after finish().
@@ -109,6 +110,11 @@ class MelProcessor : public FrameConsumer {
   /// frame (with Keep::onset; the median with Keep::onset_median, else empty).
   const std::vector<float>& onset_mean() const;
   const std::vector<float>& onset_median() const;
+  /// With Keep::beat_features: row-major frames × kBeatFeatures, per frame the flux (as the onset
+  /// envelope's, mean over the bands of a group) of kBeatBands equal groups of mel bands, then
+  /// those groups' mean clipped level in dB below the file's peak, divided by top_db (0 loudest,
+  /// −1 at the floor); aligned with onset_mean(), rows 0..2 without flux and at the floor.
+  const std::vector<float>& beat_features() const;
   std::size_t frames() const noexcept;
 
  private:

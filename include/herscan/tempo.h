@@ -117,8 +117,12 @@ struct TempoResult {
 ///           global beat period, smooth in log period
 ///   beats   librosa's dynamic programme with each beat interval measured against the local
 ///           period instead of one fixed period, so the beats follow tempo changes
+///   With `activation` (herscan/beat_net.h, one value per frame, as the profile passes it) the
+///   beats are placed by the same programme on the activation instead of the envelope, and
+///   where it peaks (the envelope peaks kOnsetLatencyFrames late); the tempo and the curve stay
+///   the envelope's.
 TempoResult analyze_tempo(std::span<const float> envelope, double frame_rate_hz,
                           const TempoConfig& config = {}, bool want_beats = true,
-                          bool want_curve = false);
+                          bool want_curve = false, std::span<const float> activation = {});
 
 }  // namespace herscan
