@@ -1,11 +1,13 @@
 // herscan's tempo and beats of audio files with a given beat network (for scoring the folds of
 // scripts/train_beats.py; bench/, not CI):
-//   tempo_beats [--net FILE | --no-net] [--activation] FILE...
+//   tempo_beats [--net FILE | --no-net] [--activation] [--tightness T] FILE...
 // --net: a network in read_beat_net's text form (default: the shipped one); --no-net: beats from
-// the onset envelope; --activation: the activation too, as "activation". Each line: {"file",
+// the onset envelope; --activation: the activation too, as "activation"; --tightness: the beat
+// programme's (TempoConfig::tightness, default 100). Each line: {"file",
 // "tempo": {"bpm", "confidence", "beats_s"}} in the form scripts/eval_tempo.py reads with
 // --results.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <optional>
@@ -34,6 +36,11 @@ int main(int argc, char** argv) {
     dump = true;
     ++a;
   }
+  herscan::TempoConfig config;
+  if (a + 1 < argc && std::strcmp(argv[a], "--tightness") == 0) {
+    config.tightness = std::atof(argv[a + 1]);
+    a += 2;
+  }
   for (; a < argc; ++a) {
     try {
       herscan::StftConfig stft;
@@ -47,7 +54,8 @@ int main(int argc, char** argv) {
       const double rate = stft.sample_rate_hz / double(stft.hop_frames);
       std::vector<float> activation;
       if (net) activation = herscan::beat_activation(mel.beat_features(), *net);
-      const auto t = herscan::analyze_tempo(mel.onset_mean(), rate, {}, true, false, activation);
+      const auto t =
+          herscan::analyze_tempo(mel.onset_mean(), rate, config, true, false, activation);
       nlohmann::json tempo = {{"bpm", t.defined ? nlohmann::json(t.bpm) : nlohmann::json()},
                               {"confidence", t.confidence},
                               {"beats_s", t.beats_s}};
