@@ -7,13 +7,17 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "container_scan.h"
 #include "herscan/error.h"
+#include "simd/kernels.h"
 
 namespace herscan {
 namespace {
@@ -223,20 +227,118 @@ const char* channel_position_name(ChannelPosition position) noexcept {
 
 struct AudioFileReader::Impl {
   std::filesystem::path path;
+  ReadOptions options;
   int fd = -1;
   SNDFILE* file = nullptr;
   AudioInfo info;
   std::int64_t frames_read = 0;
   bool header_frames_exact = true;  // false for MPEG, whose length libsndfile estimates
-  // libsndfile reads through virtual I/O: from `memory` (an in-memory file), or from `fd`
-  // through `buffer` (its FLAC decoder asks for 8 KB at a time and the position twice per read:
-  // about 8000 system calls for a 4-minute track, against 100 here).
+  bool ended = false;
+  std::vector<Warning> warnings;
+  std::optional<std::int64_t>
+      declared_frames;  // what the header declares, where libsndfile hides it
+  std::vector<detail::ContainerScan::Gap> gaps;  // silence put back for frames cut out, in order
+  std::size_t next_gap = 0;
+  // Non-finite samples replaced by 0: how many, and the first.
+  std::int64_t non_finite = 0, first_bad_frame = 0;
+  int first_bad_channel = 0;
+  bool first_bad_nan = false;
+
+  // The source: `memory` (an in-memory file), or `fd` read through `buffer` (libsndfile's FLAC
+  // decoder asks for 8 KB at a time and the position twice per read: about 8000 system calls
+  // for a 4-minute track, against 100 here).
   std::span<const std::byte> memory;
-  sf_count_t size = 0;      // of the file or memory
-  sf_count_t position = 0;  // libsndfile's read position
+  std::uint64_t source_size = 0;
   std::vector<std::byte> buffer;
-  sf_count_t buffer_start = 0;  // the file offset of buffer[0]; buffer.size() bytes are valid
+  std::uint64_t buffer_start = 0;  // the source offset of buffer[0]; buffer.size() bytes valid
   static constexpr std::size_t kBufferBytes = std::size_t(256) << 10;
+
+  // libsndfile reads a view of the source (detail::scan_container): by default the source
+  // itself; for a damaged file, the source without the damage.
+  std::vector<detail::ByteRange> ranges;  // never empty once opened
+  std::vector<detail::BytePatch> patches;
+  sf_count_t size = 0;      // of the view
+  sf_count_t position = 0;  // libsndfile's read position in the view
+
+  /// Bytes of the source at `offset`; short at its end.
+  std::size_t source_read(std::uint64_t offset, std::size_t n, std::byte* dst) {
+    if (offset >= source_size) return 0;
+    n = std::size_t(std::min<std::uint64_t>(n, source_size - offset));
+    if (!memory.empty()) {
+      std::memcpy(dst, memory.data() + offset, n);
+      return n;
+    }
+    std::size_t done = 0;
+    while (done < n) {
+      const std::uint64_t at = offset + done;
+      if (at >= buffer_start && at < buffer_start + buffer.size()) {  // from the buffer
+        const std::size_t k = std::min(n - done, std::size_t(buffer_start + buffer.size() - at));
+        std::memcpy(dst + done, buffer.data() + (at - buffer_start), k);
+        done += k;
+        continue;
+      }
+      buffer.resize(kBufferBytes);
+      ssize_t got;
+      do {
+        got = ::pread(fd, buffer.data(), kBufferBytes, off_t(at));
+      } while (got < 0 && errno == EINTR);
+      buffer_start = at;
+      buffer.resize(got > 0 ? std::size_t(got) : 0);
+      if (got <= 0) break;  // a read error: a short read, which libsndfile reports
+    }
+    return done;
+  }
+
+  /// Bytes of the view at `offset`.
+  std::size_t view_read(std::uint64_t offset, std::size_t n, std::byte* dst) {
+    std::size_t done = 0;
+    std::uint64_t range_start = 0;  // view offset of the range
+    for (const auto& r : ranges) {
+      if (done == n) break;
+      const std::uint64_t at = offset + done;
+      if (at < range_start + r.length) {
+        const std::size_t k =
+            std::size_t(std::min<std::uint64_t>(n - done, range_start + r.length - at));
+        const std::size_t got = source_read(r.offset + (at - range_start), k, dst + done);
+        done += got;
+        if (got < k) break;
+      }
+      range_start += r.length;
+    }
+    for (const auto& p : patches)
+      for (std::size_t i = 0; i < p.bytes.size(); ++i)
+        if (p.view_offset + i >= offset && p.view_offset + i < offset + done)
+          dst[p.view_offset + i - offset] = p.bytes[i];
+    return done;
+  }
+
+  /// Scans the source (detail::scan_container) and sets the view and the warnings it found.
+  void scan() {
+    auto scanned =
+        detail::scan_container([this](std::uint64_t offset, std::size_t n,
+                                      std::byte* dst) { return source_read(offset, n, dst); },
+                               source_size);
+    ranges = scanned.ranges.empty() ? std::vector<detail::ByteRange>{{0, source_size}}
+                                    : std::move(scanned.ranges);
+    patches = std::move(scanned.patches);
+    declared_frames = scanned.declared_frames;
+    gaps = std::move(scanned.gaps);
+    size = 0;
+    for (const auto& r : ranges) size += sf_count_t(r.length);
+    for (auto& w : scanned.warnings) warn(w.code, std::move(w.message));
+  }
+
+  /// Records a warning; in strict mode a damage warning is thrown as its error instead.
+  void warn(WarningCode code, std::string message) {
+    if (options.strict && is_damage(code)) fail(strict_error_code(code), path, message);
+    warnings.push_back({code, std::move(message)});
+  }
+
+  /// Replaces NaN and ±Inf in a block by 0, counting them (strict mode: the first is an error).
+  void zero_non_finite(float* samples, std::size_t frames, std::int64_t first_frame);
+
+  /// The end of the stream: what the length and the samples read say.
+  void finish_stream();
 
   /// Opens through the virtual I/O `io` (user data: this Impl): refuses what libsndfile cannot
   /// open as not_audio (with libsndfile's reason), checks the header against the limits and
@@ -253,35 +355,14 @@ struct AudioFileReader::Impl {
                                         0, s.size);
     return s.position;
   }
-  static sf_count_t memory_read(void* out, sf_count_t count, void* user) {
+  static sf_count_t read(void* out, sf_count_t count, void* user) {
     auto& s = *static_cast<Impl*>(user);
     const sf_count_t n = std::clamp<sf_count_t>(count, 0, s.size - s.position);
-    if (n > 0) std::memcpy(out, s.memory.data() + s.position, std::size_t(n));
-    s.position += n;
-    return n;
-  }
-  static sf_count_t file_read(void* out, sf_count_t count, void* user) {
-    auto& s = *static_cast<Impl*>(user);
-    auto* dst = static_cast<std::byte*>(out);
-    sf_count_t done = 0;
-    while (done < count) {
-      const sf_count_t offset = s.position - s.buffer_start;
-      if (offset >= 0 && offset < sf_count_t(s.buffer.size())) {  // from the buffer
-        const sf_count_t n = std::min(count - done, sf_count_t(s.buffer.size()) - offset);
-        std::memcpy(dst + done, s.buffer.data() + offset, std::size_t(n));
-        done += n, s.position += n;
-        continue;
-      }
-      s.buffer.resize(kBufferBytes);
-      ssize_t got;
-      do {
-        got = ::pread(s.fd, s.buffer.data(), kBufferBytes, off_t(s.position));
-      } while (got < 0 && errno == EINTR);
-      s.buffer_start = s.position;
-      s.buffer.resize(got > 0 ? std::size_t(got) : 0);
-      if (got <= 0) break;  // the end, or a read error: a short read, which libsndfile reports
-    }
-    return done;
+    const std::size_t got =
+        n > 0 ? s.view_read(std::uint64_t(s.position), std::size_t(n), static_cast<std::byte*>(out))
+              : 0;
+    s.position += sf_count_t(got);
+    return sf_count_t(got);
   }
   static sf_count_t write(const void*, sf_count_t, void*) { return 0; }
   static sf_count_t tell(void* user) { return static_cast<Impl*>(user)->position; }
@@ -292,9 +373,10 @@ struct AudioFileReader::Impl {
   }
 };
 
-AudioFileReader::AudioFileReader(const std::filesystem::path& path)
+AudioFileReader::AudioFileReader(const std::filesystem::path& path, const ReadOptions& options)
     : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
+  impl_->options = options;
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
   if (ec || !std::filesystem::exists(status)) {
@@ -312,8 +394,9 @@ AudioFileReader::AudioFileReader(const std::filesystem::path& path)
   if (::fstat(impl_->fd, &st) != 0) fail(ErrorCode::unreadable, path, std::strerror(errno));
   if (st.st_size == 0) fail(ErrorCode::empty_file, path, "empty file (0 bytes)");
 
-  impl_->size = sf_count_t(st.st_size);
-  static SF_VIRTUAL_IO io{Impl::length, Impl::seek, Impl::file_read, Impl::write, Impl::tell};
+  impl_->source_size = std::uint64_t(st.st_size);
+  impl_->scan();
+  static SF_VIRTUAL_IO io{Impl::length, Impl::seek, Impl::read, Impl::write, Impl::tell};
   impl_->open(io);
 }
 
@@ -362,13 +445,15 @@ void AudioFileReader::Impl::open(SF_VIRTUAL_IO& io) {
 }
 
 AudioFileReader::AudioFileReader(std::span<const std::byte> bytes,
-                                 const std::filesystem::path& name)
+                                 const std::filesystem::path& name, const ReadOptions& options)
     : impl_(std::make_unique<Impl>()) {
   impl_->path = name;
+  impl_->options = options;
   impl_->memory = bytes;
-  impl_->size = sf_count_t(bytes.size());
+  impl_->source_size = bytes.size();
   if (bytes.empty()) fail(ErrorCode::empty_file, name, "empty file (0 bytes)");
-  static SF_VIRTUAL_IO io{Impl::length, Impl::seek, Impl::memory_read, Impl::write, Impl::tell};
+  impl_->scan();
+  static SF_VIRTUAL_IO io{Impl::length, Impl::seek, Impl::read, Impl::write, Impl::tell};
   impl_->open(io);
 }
 
@@ -385,28 +470,128 @@ const std::filesystem::path& AudioFileReader::path() const noexcept {
 std::int64_t AudioFileReader::frames_read() const noexcept {
   return impl_->frames_read;
 }
+const std::vector<Warning>& AudioFileReader::warnings() const noexcept {
+  return impl_->warnings;
+}
+
+namespace {
+std::string where(std::int64_t frame, double rate_hz, int channel) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "frame %lld (%.3f s), channel %d", static_cast<long long>(frame),
+                double(frame) / rate_hz, channel + 1);
+  return buf;
+}
+}  // namespace
+
+void AudioFileReader::Impl::zero_non_finite(float* samples, std::size_t frames,
+                                            std::int64_t first_frame) {
+  const std::size_t n = frames * std::size_t(info.channels);
+  if (simd::kernels().count_non_finite(samples, n) == 0) [[likely]]
+    return;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (std::isfinite(samples[i])) [[likely]]
+      continue;
+    if (non_finite++ == 0) {
+      first_bad_frame = first_frame + std::int64_t(i / std::size_t(info.channels));
+      first_bad_channel = int(i % std::size_t(info.channels));
+      first_bad_nan = std::isnan(samples[i]);
+      if (options.strict)  // the message of herscan before 0.17
+        fail(ErrorCode::non_finite, path,
+             std::string(first_bad_nan ? "NaN" : "infinite") + " sample at " +
+                 where(first_bad_frame, info.sample_rate_hz, first_bad_channel));
+    }
+    samples[i] = 0;
+  }
+}
+
+void AudioFileReader::Impl::finish_stream() {
+  ended = true;
+  const double rate = info.sample_rate_hz;
+  const std::int64_t samples = frames_read * info.channels;
+  if (non_finite > 0) {
+    char msg[256];
+    std::snprintf(msg, sizeof msg,
+                  "%lld of %lld samples (%.3g %%) were NaN or infinite and are replaced by 0; the "
+                  "first, %s, at %s",
+                  static_cast<long long>(non_finite), static_cast<long long>(samples),
+                  100.0 * double(non_finite) / double(samples),
+                  first_bad_nan ? "a NaN" : "an infinity",
+                  where(first_bad_frame, rate, first_bad_channel).c_str());
+    if (non_finite == samples)
+      fail(ErrorCode::non_finite, path,
+           "no sample is finite: every one of the " + std::to_string(samples) +
+               " is NaN or infinite");
+    warn(WarningCode::non_finite_samples_zeroed, msg);
+  }
+  // A length beyond the duration limit is no length (libsndfile says 2^63 - 1 for some Ogg).
+  const bool plausible = info.frames <= std::int64_t(kMaxDurationS) * std::int64_t(rate);
+  const std::optional<std::int64_t> declared = declared_frames ? declared_frames
+                                               : header_frames_exact && plausible
+                                                   ? std::optional<std::int64_t>(info.frames)
+                                                   : std::nullopt;
+  const bool noted = std::any_of(warnings.begin(), warnings.end(),
+                                 [](const Warning& w) { return w.code == WarningCode::truncated; });
+  if (declared && frames_read < *declared && !noted) {
+    if (frames_read == 0)
+      fail(ErrorCode::truncated, path,
+           "truncated: nothing decodes of the " + std::to_string(*declared) +
+               " frames the header declares");
+    char msg[192];
+    std::snprintf(msg, sizeof msg,
+                  "decoded %lld of the %lld frames the header declares: %.3f s of %.3f s are "
+                  "missing",
+                  static_cast<long long>(frames_read), static_cast<long long>(*declared),
+                  double(*declared - frames_read) / rate, double(*declared) / rate);
+    warn(WarningCode::truncated, msg);
+  }
+}
 
 std::size_t AudioFileReader::read(float* interleaved, std::size_t max_frames) {
   Impl& s = *impl_;
+  if (s.ended) return 0;
+  // Silence where corrupt frames were cut out (detail::ContainerScan::gaps).
+  if (s.next_gap < s.gaps.size() && s.frames_read >= s.gaps[s.next_gap].at_frame) {
+    auto& gap = s.gaps[s.next_gap];
+    const std::int64_t n = std::min<std::int64_t>(gap.frames, std::int64_t(max_frames));
+    std::fill_n(interleaved, std::size_t(n) * std::size_t(s.info.channels), 0.0f);
+    s.frames_read += n;
+    gap.frames -= n;
+    gap.at_frame += n;
+    if (gap.frames == 0) ++s.next_gap;
+    return std::size_t(n);
+  }
+  if (s.next_gap < s.gaps.size())
+    max_frames =
+        std::min<std::size_t>(max_frames, std::size_t(s.gaps[s.next_gap].at_frame - s.frames_read));
   const sf_count_t got = sf_readf_float(s.file, interleaved, sf_count_t(max_frames));
   if (got < 0) fail(ErrorCode::truncated, s.path, "read error");
+  const std::int64_t first = s.frames_read;
   s.frames_read += got;
   if (s.frames_read > std::int64_t(kMaxDurationS) * s.info.sample_rate_hz) {
     fail(ErrorCode::invalid_format, s.path,
          "longer than " + std::to_string(kMaxDurationS / 3600) +
              " hours of audio: a corrupt stream, or not one track");
   }
+  if (got > 0) s.zero_non_finite(interleaved, std::size_t(got), first);
   if (std::size_t(got) < max_frames) {
     const int err = sf_error(s.file);
     if (err != SF_ERR_NO_ERROR) {
-      fail(ErrorCode::truncated, s.path,
-           "decoding failed after " + std::to_string(s.frames_read) +
-               " frames (libsndfile: " + sf_strerror(s.file) + ")");
-    }
-    if (got == 0 && s.header_frames_exact && s.frames_read < s.info.frames) {
-      fail(ErrorCode::truncated, s.path,
-           "truncated: decoded " + std::to_string(s.frames_read) + " of the " +
-               std::to_string(s.info.frames) + " frames the header declares");
+      // The decoder gave up mid-file (a FLAC cut or corrupt): what decoded is the stream.
+      const std::string reason = std::string("libsndfile: ") + sf_strerror(s.file);
+      if (s.frames_read == 0)
+        fail(ErrorCode::truncated, s.path, "nothing decodes (" + reason + ")");
+      char msg[256];
+      std::snprintf(msg, sizeof msg, "decoding stopped after %lld frames (%.3f s)",
+                    static_cast<long long>(s.frames_read),
+                    double(s.frames_read) / s.info.sample_rate_hz);
+      std::string text = msg;
+      if (s.header_frames_exact && s.info.frames > s.frames_read &&
+          s.info.frames <= std::int64_t(kMaxDurationS) * std::int64_t(s.info.sample_rate_hz))
+        text += " of the " + std::to_string(s.info.frames) + " the header declares";
+      s.warn(WarningCode::truncated, text + " (" + reason + ")");
+      s.finish_stream();
+    } else if (got == 0) {
+      s.finish_stream();
     }
   }
   return std::size_t(got);

@@ -309,6 +309,13 @@ nlohmann::ordered_json to_json(const Profile& p) {
   json j = {{"schema", profile_schema_id}};
   add_file(j, p.file);
   j["format"] = format_json(p.format);
+  if (!p.warnings.empty()) {
+    json warnings = json::array();
+    for (const Warning& w : p.warnings)
+      warnings.push_back(
+          {{"code", std::string(warning_code_name(w.code))}, {"message", w.message}});
+    j["warnings"] = std::move(warnings);
+  }
   // A block that was requested but could not be computed is null (Profile::undefined).
   auto block = [&](const char* name, bool present, auto&& make) {
     if (present)

@@ -8,7 +8,6 @@
 #include "herscan/beat_net.h"
 #include "herscan/error.h"
 #include "herscan/version.h"
-#include "simd/kernels.h"
 
 namespace herscan {
 namespace {
@@ -109,26 +108,6 @@ double minimum_duration_s(const ProfileOptions& options) {
 
 namespace {
 
-// Rejects NaN and ±Inf: they would poison every sum downstream. Reports the first one found.
-void check_finite(const float* samples, std::size_t frames, int channels, std::int64_t first_frame,
-                  double rate_hz, const std::filesystem::path& path) {
-  const std::size_t n = frames * std::size_t(channels);
-  if (simd::kernels().count_non_finite(samples, n) == 0) [[likely]]
-    return;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!std::isfinite(samples[i])) [[unlikely]] {
-      const std::int64_t frame = first_frame + std::int64_t(i / std::size_t(channels));
-      const int channel = int(i % std::size_t(channels));
-      char where[96];
-      std::snprintf(where, sizeof where, "frame %lld (%.3f s), channel %d",
-                    static_cast<long long>(frame), double(frame) / rate_hz, channel + 1);
-      throw Error(ErrorCode::non_finite, path.string() + ": " +
-                                             (std::isnan(samples[i]) ? "NaN" : "infinite") +
-                                             " sample at " + where);
-    }
-  }
-}
-
 Profile analyze(AudioFileReader& reader, const ProfileOptions& options,
                 std::chrono::steady_clock::time_point started);
 
@@ -137,7 +116,7 @@ Profile analyze(AudioFileReader& reader, const ProfileOptions& options,
 Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   options.validate();
-  AudioFileReader reader(path);
+  AudioFileReader reader(path, ReadOptions{.strict = options.strict});
   return analyze(reader, options, started);
 }
 
@@ -227,13 +206,13 @@ Profile analyze(AudioFileReader& reader, const ProfileOptions& options,
         [&](std::span<const float> out) { stft->push(out); });
   }
 
+  ContentChecker content(info.sample_rate_hz, channels);
   std::vector<float> block(options.block_frames * std::size_t(channels));
   std::vector<float> mono(need_analysis_signal ? options.block_frames : 0);
   for (;;) {
-    const std::int64_t first = reader.frames_read();
     const std::size_t got = reader.read(block.data(), options.block_frames);
     if (got == 0) break;
-    check_finite(block.data(), got, channels, first, info.sample_rate_hz, path);
+    content.push(block.data(), got);
     if (loudness) loudness->push(block.data(), got);
     if (resampler) {
       downmix_mean(block.data(), got, channels, mono.data());
@@ -246,6 +225,7 @@ Profile analyze(AudioFileReader& reader, const ProfileOptions& options,
   Profile profile;
   profile.analysis.resampler =
       resampler ? resampler->description() : "none (no analysis-rate feature requested)";
+  std::string too_short;
   if (need_analysis_signal && duration_s < minimum_duration_s(options)) {
     // A degenerate profile: statistics over frames that are mostly padding would describe the
     // padding, so every block that needs the analysis frames is null, with the reason.
@@ -263,6 +243,7 @@ Profile analyze(AudioFileReader& reader, const ProfileOptions& options,
         {"tempo", want_tempo}};
     for (const auto& [name, requested] : blocks)
       if (requested) profile.undefined[name] = msg;
+    too_short = msg;
     resampler.reset();  // its callback feeds the STFT
     stft.reset();
     spectral.reset();
@@ -278,6 +259,9 @@ Profile analyze(AudioFileReader& reader, const ProfileOptions& options,
   profile.file = path.string();
   profile.format = info;
   profile.format.frames = decoded;  // what was actually decoded (MP3 headers only estimate)
+  profile.warnings = reader.warnings();
+  if (!too_short.empty()) profile.warnings.push_back({WarningCode::too_short, too_short});
+  for (auto& note : content.finish()) profile.warnings.push_back(std::move(note));
   if (loudness) profile.loudness = loudness->result();
   if (spectral) profile.spectral = spectral->summary();
   if (mel && options.features.has(Feature::mfcc)) profile.mfcc = mel->mfcc_summary();
@@ -329,8 +313,8 @@ Profile analyze(AudioFileReader& reader, const ProfileOptions& options,
 
 void stream_analysis_signal(const std::filesystem::path& path, double rate_hz,
                             const std::function<void(std::span<const float>)>& sink,
-                            ResampleQuality quality) {
-  AudioFileReader reader(path);
+                            ResampleQuality quality, const ReadOptions& read_options) {
+  AudioFileReader reader(path, read_options);
   const int channels = reader.info().channels;
   Resampler resampler({reader.info().sample_rate_hz, rate_hz, quality}, sink);
   constexpr std::size_t kBlock = 8192;

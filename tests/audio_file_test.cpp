@@ -265,16 +265,31 @@ TEST(AudioFileReader, ReadsAFileHeldInMemoryAsFromDisk) {
   EXPECT_EQ(error_of(bytes.first(20)), ErrorCode::not_audio);  // STREAMINFO cut short
 }
 
-TEST(AudioFileReaderErrors, TruncatedFlacIsReportedWhileReading) {
+// A FLAC cut in half: what decodes is read, with a `truncated` warning once the stream ends;
+// in strict mode the cut is an error naming the file.
+TEST(AudioFileReaderErrors, TruncatedFlacIsAWarningOrAStrictError) {
   TempDir dir;
   const auto path = dir / "long.flac";
   const auto noise = test::white_noise(44100 * 2, 0.2, 7);  // noise: FLAC cannot shrink it much
   test::write_audio(path, noise, 1, 44100, SF_FORMAT_FLAC | SF_FORMAT_PCM_16);
   std::filesystem::resize_file(path, std::filesystem::file_size(path) / 2);
-  try {
+  {
     AudioFileReader reader(path);
     read_all(reader);
-    FAIL() << "a FLAC cut in half read without error";
+    ASSERT_EQ(reader.warnings().size(), 1u);
+    EXPECT_EQ(reader.warnings()[0].code, WarningCode::truncated);
+    EXPECT_NE(reader.warnings()[0].message.find("of the 88200 the header declares"),
+              std::string::npos)
+        << reader.warnings()[0].message;
+    EXPECT_GT(reader.frames_read(), 30000);
+    EXPECT_LT(reader.frames_read(), 88200 / 2 + 1);
+    float more[64];
+    EXPECT_EQ(reader.read(more, 16), 0u) << "the stream stays ended";
+  }
+  try {
+    AudioFileReader reader(path, ReadOptions{.strict = true});
+    read_all(reader);
+    FAIL() << "a FLAC cut in half read without error in strict mode";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::truncated) << e.what();
     EXPECT_NE(std::string(e.what()).find(path.string()), std::string::npos);

@@ -113,8 +113,8 @@ TEST(Cli, OutputFileIsWrittenAtomicallyInTheFormatOfItsExtension) {
   EXPECT_EQ(json_lines(read_file(jsonl)).size(), 1u);
 }
 
-// Every bad input gets an error record and a stderr line; the good file is still analysed;
-// the exit status is 1.
+// Every bad input gets an error record and a stderr line (with --strict, the damaged files
+// too); the good file is still analysed; the exit status is 1.
 TEST(Cli, BadInputsGetErrorRecordsAndTheRestIsAnalysed) {
   TempDir dir;
   const auto good = write_good(dir);
@@ -136,7 +136,8 @@ TEST(Cli, BadInputsGetErrorRecordsAndTheRestIsAnalysed) {
   std::vector<std::string> args = {good.string()};
   for (const auto& [name, code] : cases) args.push_back((dir / name).string());
   args.push_back(good.string());
-  args.push_back("-q");  // stderr: the error lines only, no summary
+  args.push_back("-q");        // stderr: the error lines only, no summary
+  args.push_back("--strict");  // the cut FLAC and the NaN are errors (warnings otherwise)
   const Result r = herscan(dir, args);
   EXPECT_EQ(r.exit_code, 1);
   const auto records = json_lines(r.out);

@@ -101,16 +101,6 @@ TEST(Profile, RecordsFormatAndProvenance) {
   EXPECT_EQ(p.spectral->frames, 1 + 22050 / 512);
 }
 
-Error analysis_error(const std::filesystem::path& path) {
-  try {
-    analyze_file(path);
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no error for " << path;
-  return Error(ErrorCode::internal, "");
-}
-
 // One analysis frame is n_fft / analysis rate = 2048 / 22050 s ≈ 92.9 ms. A shorter file gets
 // a degenerate profile: the frame-based blocks are undefined, with the reason.
 TEST(Profile, FilesShorterThanOneFrameGetADegenerateProfile) {
@@ -156,16 +146,28 @@ TEST(Profile, FilesShorterThanOneFrameGetADegenerateProfile) {
   EXPECT_FALSE(to_json(whole).contains("null_reasons"));
 }
 
-TEST(Profile, NonFiniteSamplesAreRejectedWithTheirPosition) {
+// NaN and ±Inf are zeroed with a warning naming the first (strict mode: rejected, as before).
+TEST(Profile, NonFiniteSamplesAreZeroedOrRejectedWithTheirPosition) {
   TempDir dir;
   for (float bad : {NAN, INFINITY}) {
     auto x = test::sine(440, 0.5, 44100, 44100);
     x[30000] = bad;
     const auto path = dir / "bad.wav";
     test::write_audio(path, x, 1, 44100, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
-    const Error e = analysis_error(path);
-    EXPECT_EQ(e.code(), ErrorCode::non_finite);
-    EXPECT_NE(std::string(e.what()).find("frame 30000"), std::string::npos) << e.what();
+    const Profile p = analyze_file(path);
+    ASSERT_EQ(p.warnings.size(), 1u);
+    EXPECT_EQ(p.warnings[0].code, WarningCode::non_finite_samples_zeroed);
+    EXPECT_NE(p.warnings[0].message.find("frame 30000"), std::string::npos)
+        << p.warnings[0].message;
+    ProfileOptions strict;
+    strict.strict = true;
+    try {
+      analyze_file(path, strict);
+      ADD_FAILURE() << "strict mode zeroed a non-finite sample";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::non_finite);
+      EXPECT_NE(std::string(e.what()).find("frame 30000"), std::string::npos) << e.what();
+    }
   }
 }
 

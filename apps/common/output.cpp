@@ -269,6 +269,12 @@ class CsvWriter : public RecordWriter {
   void write(const json& record) override {
     std::map<std::string, std::string> cells;
     for (auto& [key, value] : flatten(record)) cells[key] = std::move(value);
+    cells.erase("warnings");  // its codes, not the dumped objects
+    if (const auto w = record.find("warnings"); w != record.end() && w->is_array()) {
+      std::string codes;
+      for (const auto& note : *w) codes += (codes.empty() ? "" : ";") + note.value("code", "");
+      cells["warnings"] = codes;
+    }
     std::string line;
     for (std::size_t i = 0; i < columns_.size(); ++i) {
       if (i) line += ',';
@@ -346,7 +352,7 @@ std::vector<std::pair<std::string, std::string>> flatten(const json& record) {
 }
 
 std::vector<std::string> csv_columns(const json& skeleton) {
-  std::vector<std::string> columns = {"file", "error.code", "error.message"};
+  std::vector<std::string> columns = {"file", "error.code", "error.message", "warnings"};
   for (auto& [key, value] : flatten(skeleton))
     if (key != "file" && key != "schema") columns.push_back(key);
   return columns;

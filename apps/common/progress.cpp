@@ -38,12 +38,14 @@ double Progress::elapsed_s() const {
 void Progress::add_resumed(const nlohmann::ordered_json& record) {
   ++resumed_;
   resumed_failed_ += record.contains("error");
+  resumed_warned_ += record.contains("warnings");
   resumed_audio_s_ += duration_of(record);
 }
 
 void Progress::add(const nlohmann::ordered_json& record) {
   ++done_;
   failed_ += record.contains("error");
+  warned_ += record.contains("warnings");
   audio_s_ += duration_of(record);
 }
 
@@ -81,11 +83,13 @@ void Progress::clear() {
 }
 
 std::string Progress::summary() const {
-  const std::size_t files = done_ + resumed_, failed = failed_ + resumed_failed_;
+  const std::size_t files = done_ + resumed_, failed = failed_ + resumed_failed_,
+                    warned = warned_ + resumed_warned_;
   const double elapsed = elapsed_s();
   std::string line = tool_ + ": " + std::to_string(files) + (files == 1 ? " file: " : " files: ") +
-                     std::to_string(files - failed) + " analysed, " + std::to_string(failed) +
-                     " failed";
+                     std::to_string(files - failed) + " analysed";
+  if (warned > 0) line += " (" + std::to_string(warned) + " with warnings)";
+  line += ", " + std::to_string(failed) + " failed";
   if (resumed_ > 0) line += " (" + std::to_string(resumed_) + " written by the earlier run)";
   line += "; " + hours_text(audio_s_) + " of audio in " + clock_text(elapsed);
   if (elapsed > 0 && audio_s_ > 0) {

@@ -30,7 +30,8 @@ class Progress {
  private:
   double elapsed_s() const;
   std::string tool_;
-  std::size_t total_, done_ = 0, failed_ = 0, resumed_ = 0, resumed_failed_ = 0;
+  std::size_t total_, done_ = 0, failed_ = 0, resumed_ = 0, resumed_failed_ = 0, warned_ = 0,
+                      resumed_warned_ = 0;
   double audio_s_ = 0, resumed_audio_s_ = 0;
   bool bar_, drawn_ = false;
   std::chrono::steady_clock::time_point start_, last_draw_;

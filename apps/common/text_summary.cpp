@@ -51,6 +51,14 @@ std::string text_summary(const json& p) {
     text += ", " + fmt("%.2f s", f.value("duration_s", 0.0));
     line(out, "format", text);
   }
+  // What the file was read past, and notes on its content: codes and messages on one line.
+  if (const json& w = at(p, "warnings"); w.is_array() && !w.empty()) {
+    std::string text;
+    for (const auto& note : w)
+      text += (text.empty() ? "" : "; ") + note.value("code", std::string("?")) + " (" +
+              note.value("message", std::string()) + ")";
+    line(out, "warnings", text);
+  }
   // A degenerate profile (shorter than one analysis frame): which blocks are null, and why.
   if (const json& why = at(p, "null_reasons"); why.is_object() && !why.empty()) {
     std::string names;

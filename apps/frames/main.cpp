@@ -131,11 +131,15 @@ int main(int argc, char** argv) {
       "Exit status: 0 all files written, 1 some files failed, 2 usage error.");
   std::vector<std::string> paths;
   std::string series_list = kDefaultSeries, format_name = "csv", output_path;
+  bool strict = false;
   app.add_option("FILE", paths, "Audio files")->required();
   app.add_option("-s,--series", series_list, series_help);
   app.add_option("-f,--format", format_name, "csv (default), json or jsonl")
       ->check(CLI::IsMember({"csv", "json", "jsonl"}));
   app.add_option("-o,--output", output_path, "Write to FILE atomically instead of stdout");
+  app.add_flag("--strict", strict,
+               "Refuse damaged files (cut, misstated header, corrupt frames, NaN samples) instead "
+               "of analysing what decodes with a warning");
   app.set_version_flag("-V,--version", "herscan-frames " HERSCAN_VERSION_STRING);
   try {
     app.parse(argc, argv);
@@ -149,6 +153,7 @@ int main(int argc, char** argv) {
   herscan::ProfileOptions options;
   options.features = herscan::FeatureSet();
   options.frames = true;
+  options.strict = strict;
   for (std::size_t pos = 0; pos <= series_list.size();) {
     const std::size_t comma = std::min(series_list.find(',', pos), series_list.size());
     const std::string name = series_list.substr(pos, comma - pos);
@@ -224,6 +229,11 @@ int main(int argc, char** argv) {
       if (const auto why = record.find("null_reasons"); why != record.end() && !why->empty())
         std::fprintf(stderr, "herscan-frames: %s: no analysis frames: %s\n", path.c_str(),
                      why->begin()->get<std::string>().c_str());
+      // Warnings go to stderr (CSV has no place for them) and into JSON records.
+      if (const auto w = record.find("warnings"); w != record.end())
+        for (const auto& note : *w)
+          std::fprintf(stderr, "herscan-frames: %s: warning: %s: %s\n", path.c_str(),
+                       note.value("code", "?").c_str(), note.value("message", "").c_str());
       if (csv) {
         sink->write(to_csv(frames, axis, series, path, paths.size() > 1, header));
         header = false;
@@ -231,6 +241,7 @@ int main(int argc, char** argv) {
         json out = {{"schema", record["schema"]}, {"file", record["file"]}};
         if (record.contains("file_bytes")) out["file_bytes"] = record["file_bytes"];
         out["format"] = record["format"];
+        if (record.contains("warnings")) out["warnings"] = record["warnings"];
         out["frames"] = std::move(frames);
         out["analysis"] = record["analysis"];
         writer->write(out);

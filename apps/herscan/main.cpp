@@ -75,12 +75,13 @@ int main(int argc, char** argv) {
       "  herscan track.flac --features loudness    compute only what is asked\n"
       "  herscan track.flac --features beats       the tempo with its beat times\n"
       "\n"
-      "Exit status: 0 all files analysed, 1 some files failed (each has an error record),\n"
+      "Exit status: 0 all files analysed (some perhaps with warnings), 1 some files failed (each "
+      "has an error record),\n"
       "2 usage error, 130 interrupted (SIGINT; 143 for SIGTERM).");
   std::vector<std::string> paths;
   std::string format_name, output_path, features = "", shard_text;
   bool quiet = false, frames = false, frames_mel = false, resume = false, isolate = false,
-       worker = false;
+       worker = false, strict = false;
   unsigned jobs = 0;
   herscan::app::InputFilters filters;
   app.add_option(
@@ -124,6 +125,9 @@ int main(int argc, char** argv) {
   app.add_flag("--isolate", isolate,
                "Analyse in worker processes, so that a decoder crash costs one error record, not "
                "the run");
+  app.add_flag("--strict", strict,
+               "Refuse damaged files (cut, misstated header, corrupt frames, NaN samples) with an "
+               "error record instead of profiling what decodes with a warning");
   app.add_flag("--worker", worker)->group("");  // a worker process of --isolate
   app.add_flag("-q,--quiet", quiet, "No progress bar or summary (errors are still reported)");
   app.set_version_flag("-V,--version", "herscan " HERSCAN_VERSION_STRING);
@@ -143,6 +147,7 @@ int main(int argc, char** argv) {
     options.frames_mel = frames_mel;
     options.mel.htk = mel_scale == "htk";
     options.key_profile = *herscan::parse_key_profile(key_profile);
+    options.strict = strict;
     options.validate();
   } catch (const herscan::Error& e) {
     std::fprintf(stderr, "herscan: --features: %s\n", e.what());
@@ -201,6 +206,7 @@ int main(int argc, char** argv) {
       run.worker_command.insert(run.worker_command.end(), {"--features", features});
     if (frames || frames_mel) run.worker_command.push_back("--frames");
     if (frames_mel) run.worker_command.push_back("--frames-mel");
+    if (strict) run.worker_command.push_back("--strict");
   }
   struct sigaction sa {};
   sa.sa_handler = on_signal;

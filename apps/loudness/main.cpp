@@ -73,13 +73,16 @@ int main(int argc, char** argv) {
       "Exit status: 0 all files measured, 1 some files failed, 2 usage error.");
   std::vector<std::string> paths;
   std::string format_name, output_path;
-  bool album = false, frames = false, no_true_peak = false;
+  bool album = false, frames = false, no_true_peak = false, strict = false;
   app.add_option("FILE", paths, "Audio files")->required();
   app.add_flag("--album", album,
                "Add a record with the album values over all files (ReplayGain album gain)");
   app.add_flag("--frames", frames,
                "Add momentary and short-term loudness every 100 ms under \"frames\"");
   app.add_flag("--no-true-peak", no_true_peak, "Skip the oversampled true peak (faster)");
+  app.add_flag("--strict", strict,
+               "Refuse damaged files (cut, misstated header, corrupt frames, NaN samples) instead "
+               "of measuring what decodes with a warning");
   app.add_option("-f,--format", format_name,
                  "text, json, jsonl or csv (default: text on a terminal, jsonl otherwise)")
       ->check(CLI::IsMember({"text", "json", "jsonl", "csv"}));
@@ -96,6 +99,7 @@ int main(int argc, char** argv) {
   options.features = herscan::FeatureSet(herscan::Feature::loudness);
   options.true_peak = !no_true_peak;
   options.frames = frames;
+  options.strict = strict;
 
   herscan::app::Output::Options out_options;
   out_options.tool = "herscan-loudness";

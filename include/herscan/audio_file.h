@@ -4,6 +4,11 @@
 // block by block: the whole file is never held in memory. Samples are 32-bit floats,
 // interleaved, integer formats normalised to [-1, 1) as libsndfile does (x / 2^(bits-1)).
 //
+// Damaged files that players play are read, not refused: a stream cut short, a header whose
+// sizes are placeholders, corrupt MPEG frames (cut out of what the decoder sees), NaN or ±Inf
+// samples (replaced by 0) each become a Warning (herscan/warning.h; docs/robustness.md gives
+// the policy per format). ReadOptions::strict makes them errors instead.
+//
 // Thread-safety: an AudioFileReader is used by one thread at a time; distinct readers are
 // independent.
 #pragma once
@@ -16,6 +21,8 @@
 #include <span>
 #include <string>
 #include <vector>
+
+#include "herscan/warning.h"
 
 namespace herscan {
 
@@ -58,15 +65,22 @@ inline constexpr int kMinSampleRateHz = 1000;    ///< below this there is no mus
 inline constexpr int kMaxSampleRateHz = 768000;  ///< the highest rate of real converters
 inline constexpr std::int64_t kMaxDurationS = 48 * 3600;  ///< decoded audio, checked while reading
 
+struct ReadOptions {
+  /// Damage warnings (is_damage()) become errors: Error(strict_error_code(code)), thrown where
+  /// the damage is found, with the warning's message (herscan --strict).
+  bool strict = false;
+};
+
 /// Opens an audio file for streaming. Throws herscan::Error (not_found, not_a_file,
 /// unreadable, empty_file, not_audio, invalid_format) naming the path and libsndfile's reason.
 class AudioFileReader {
  public:
-  explicit AudioFileReader(const std::filesystem::path& path);
+  explicit AudioFileReader(const std::filesystem::path& path, const ReadOptions& options = {});
   /// Reads an encoded file held in memory (libsndfile's virtual I/O), named `name` in errors
   /// and profiles. `bytes` must outlive the reader. Throws as the path constructor does
   /// (empty_file, not_audio, invalid_format).
-  AudioFileReader(std::span<const std::byte> bytes, const std::filesystem::path& name);
+  AudioFileReader(std::span<const std::byte> bytes, const std::filesystem::path& name,
+                  const ReadOptions& options = {});
   ~AudioFileReader();
   AudioFileReader(AudioFileReader&&) noexcept;
   AudioFileReader& operator=(AudioFileReader&&) noexcept;
@@ -77,12 +91,17 @@ class AudioFileReader {
   const std::filesystem::path& path() const noexcept;
 
   /// Reads up to `max_frames` frames into `interleaved` (room for max_frames × channels
-  /// floats). Returns the number of frames read; 0 at the end of the stream. Throws
-  /// Error(truncated) if the decoder reports an error mid-file.
+  /// floats). Returns the number of frames read; 0 at the end of the stream. Every sample is
+  /// finite. A decoder error mid-file ends the stream with a `truncated` warning; it throws
+  /// Error(truncated) only when nothing decodes at all, Error(non_finite) when no sample is
+  /// finite, and in strict mode at the first damage.
   std::size_t read(float* interleaved, std::size_t max_frames);
 
   /// Frames returned by read() so far.
   std::int64_t frames_read() const noexcept;
+
+  /// What was read past, in the order found; complete once read() has returned 0.
+  const std::vector<Warning>& warnings() const noexcept;
 
  private:
   struct Impl;

@@ -26,6 +26,7 @@
 #include "herscan/spectral.h"
 #include "herscan/stft.h"
 #include "herscan/tempo.h"
+#include "herscan/warning.h"
 
 namespace herscan {
 
@@ -78,6 +79,7 @@ struct ProfileOptions {
   MfccConfig mfcc;
   KeyProfile key_profile = KeyProfile::herscan;
   TempoConfig tempo;
+  bool strict = false;  ///< analyze_file(): damage warnings are errors (ReadOptions::strict)
   void validate() const;
 };
 
@@ -122,6 +124,10 @@ struct Profile {
   /// analysis frame (minimum_duration_s()) gets a degenerate profile whose spectral, mfcc, key,
   /// chroma and tempo blocks are absent here and null in JSON, the reason in `null_reasons`.
   std::map<std::string, std::string> undefined;
+  /// What the file was read past and notes on its content (herscan/warning.h): the reader's
+  /// warnings in the order found, then too_short, then the content notes. Empty for a sound
+  /// file.
+  std::vector<Warning> warnings;
   AnalysisInfo analysis;
 };
 
@@ -131,7 +137,8 @@ struct Profile {
 /// say why.
 double minimum_duration_s(const ProfileOptions& options);
 
-/// Analyses one file. Throws herscan::Error for input that cannot be analysed.
+/// Analyses one file. Throws herscan::Error for input that cannot be analysed; damage it could
+/// read past is in Profile::warnings (an Error in strict mode).
 Profile analyze_file(const std::filesystem::path& path, const ProfileOptions& options = {});
 
 /// analyze_file() on an opened reader (a file in memory, for instance): the profile names the
@@ -140,10 +147,11 @@ Profile analyze(AudioFileReader& reader, const ProfileOptions& options = {});
 
 /// The analysis signal of a file as analyze_file() makes it (the mean of the channels, resampled
 /// to `rate_hz` with soxr at `quality`), streamed to `sink` block by block: for tools and tests
-/// that feed their own processors. Throws herscan::Error as AudioFileReader does; it does not
-/// check for NaN or Inf samples (analyze_file() does).
+/// that feed their own processors. Throws herscan::Error as AudioFileReader does (whose
+/// warnings it drops: analyze_file() reports them).
 void stream_analysis_signal(const std::filesystem::path& path, double rate_hz,
                             const std::function<void(std::span<const float>)>& sink,
-                            ResampleQuality quality = ResampleQuality::high);
+                            ResampleQuality quality = ResampleQuality::high,
+                            const ReadOptions& read_options = {});
 
 }  // namespace herscan
