@@ -495,7 +495,7 @@ void AudioFileReader::Impl::zero_non_finite(float* samples, std::size_t frames,
       first_bad_frame = first_frame + std::int64_t(i / std::size_t(info.channels));
       first_bad_channel = int(i % std::size_t(info.channels));
       first_bad_nan = std::isnan(samples[i]);
-      if (options.strict)  // the message of herscan before 0.17
+      if (options.strict)  // the message herscan gave before it had warnings
         fail(ErrorCode::non_finite, path,
              std::string(first_bad_nan ? "NaN" : "infinite") + " sample at " +
                  where(first_bad_frame, info.sample_rate_hz, first_bad_channel));
