@@ -2,8 +2,9 @@
 //
 // Data conditions that still allow a result (silence, a feature undefined on some frames) are
 // reported as documented values, never as exceptions. Exceptions are for misuse (bad
-// configuration) and for input that cannot be analysed (not audio, truncated, non-finite
-// samples, too short). The code strings are part of the JSON contract (docs/profile-schema.md).
+// configuration) and for input that cannot be analysed (not audio, nothing decodes); damage a
+// file can be read past is a Warning (herscan/warning.h), an Error only in strict mode. The
+// code strings are part of the JSON contract (docs/profile-schema.md).
 #pragma once
 
 #include <stdexcept>
@@ -20,8 +21,8 @@ enum class ErrorCode {
   empty_file,        // zero bytes
   not_audio,         // libsndfile recognises no audio format in the bytes
   invalid_format,    // a header with zero channels, zero rate or absurd values
-  truncated,         // fewer frames decoded than the header promises, or a decode error mid-file
-  non_finite,        // a NaN or infinite sample
+  truncated,         // nothing decodes; strict mode: a cut stream, a decode error, corrupt frames
+  non_finite,        // no sample is finite; strict mode: any NaN or infinite sample
   too_short,         // not produced: short files get degenerate profiles (codes stay stable)
   internal,          // a bug in herscan or a library it uses
   crashed,           // the analysis process died on this file (herscan --isolate, docs/scaling.md)
