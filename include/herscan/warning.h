@@ -4,8 +4,8 @@
 // short, a header that misstates the size, corrupt frames skipped, non-finite samples) and
 // conditions of the content (clipping, a DC offset, silence, a file shorter than one analysis
 // frame) become warnings in the profile (docs/robustness.md gives the policy per format).
-// In strict mode (ReadOptions::strict) the damage warnings are errors, as herscan did before it had warnings;
-// content notes stay notes. The code names are part of the JSON contract.
+// In strict mode (ReadOptions::strict) the damage warnings are errors, as herscan reported them
+// before it had warnings; content notes stay notes. The code names are part of the JSON contract.
 #pragma once
 
 #include <cstddef>
