@@ -337,6 +337,17 @@ struct AudioFileReader::Impl {
   /// Replaces NaN and ±Inf in a block by 0, counting them (strict mode: the first is an error).
   void zero_non_finite(float* samples, std::size_t frames, std::int64_t first_frame);
 
+  /// The length the header declares, where it is exact: the scan's (WAV, AIFF), else
+  /// libsndfile's but for MPEG (an estimate) and lengths beyond the duration limit (libsndfile
+  /// says 2^63 - 1 for some Ogg).
+  std::optional<std::int64_t> declared_length() const {
+    if (declared_frames) return declared_frames;
+    if (!header_frames_exact ||
+        info.frames > std::int64_t(kMaxDurationS) * std::int64_t(info.sample_rate_hz))
+      return std::nullopt;
+    return info.frames;
+  }
+
   /// The end of the stream: what the length and the samples read say.
   void finish_stream();
 
@@ -523,12 +534,7 @@ void AudioFileReader::Impl::finish_stream() {
                " is NaN or infinite");
     warn(WarningCode::non_finite_samples_zeroed, msg);
   }
-  // A length beyond the duration limit is no length (libsndfile says 2^63 - 1 for some Ogg).
-  const bool plausible = info.frames <= std::int64_t(kMaxDurationS) * std::int64_t(rate);
-  const std::optional<std::int64_t> declared = declared_frames ? declared_frames
-                                               : header_frames_exact && plausible
-                                                   ? std::optional<std::int64_t>(info.frames)
-                                                   : std::nullopt;
+  const std::optional<std::int64_t> declared = declared_length();
   const bool noted = std::any_of(warnings.begin(), warnings.end(),
                                  [](const Warning& w) { return w.code == WarningCode::truncated; });
   if (declared && frames_read < *declared && !noted) {
@@ -585,9 +591,8 @@ std::size_t AudioFileReader::read(float* interleaved, std::size_t max_frames) {
                     static_cast<long long>(s.frames_read),
                     double(s.frames_read) / s.info.sample_rate_hz);
       std::string text = msg;
-      if (s.header_frames_exact && s.info.frames > s.frames_read &&
-          s.info.frames <= std::int64_t(kMaxDurationS) * std::int64_t(s.info.sample_rate_hz))
-        text += " of the " + std::to_string(s.info.frames) + " the header declares";
+      if (const auto declared = s.declared_length(); declared && *declared > s.frames_read)
+        text += " of the " + std::to_string(*declared) + " the header declares";
       s.warn(WarningCode::truncated, text + " (" + reason + ")");
       s.finish_stream();
     } else if (got == 0) {

@@ -279,11 +279,10 @@ void scan_mpeg(const SourceRead& read, std::uint64_t size, ContainerScan& scan) 
   const double frame_s = double(first->samples) / first->sample_rate_hz;
   if (!bad.empty()) {
     std::uint64_t bytes = 0;
-    for (const Region& r : bad) bytes += r.end - r.begin;
-    const double lost_frames = std::max(1.0, double(bytes) / first->length);
-    std::int64_t inserted = 0;
+    std::int64_t inserted = 0;  // frames of silence put back, all regions
     const std::int64_t audio_frames_before_xing = xing_frames ? 1 : 0;
     for (const Region& r : bad) {
+      bytes += r.end - r.begin;
       const auto lost =
           std::max<std::int64_t>(1, std::llround(double(r.end - r.begin) / double(first->length)));
       const std::int64_t at =
@@ -291,6 +290,7 @@ void scan_mpeg(const SourceRead& read, std::uint64_t size, ContainerScan& scan) 
       scan.gaps.push_back({at + inserted, lost * first->samples});
       inserted += lost * first->samples;
     }
+    const double lost_frames = double(inserted / first->samples);
     scan.warnings.push_back(
         {WarningCode::decoder_errors_skipped,
          format("%zu corrupt region%s of the MPEG stream skipped (%llu bytes, about %.0f frames, "

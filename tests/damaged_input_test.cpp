@@ -74,6 +74,17 @@ ProfileOptions strict_options() {
   return o;
 }
 
+// The error strict mode raises for `path` (a test failure, and `internal`, when it raises none).
+Error strict_error(const std::filesystem::path& path) {
+  try {
+    analyze_file(path, strict_options());
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << path << ": strict mode profiled a damaged file";
+  return Error(ErrorCode::internal, "");
+}
+
 // The profile of what decodes matches the profile of the same audio without the damage:
 // integrated loudness within 0.1 LU (absolute), the same tempo (within 4 %, the tolerance of
 // MIREX tempo accuracy) and key.
@@ -118,12 +129,8 @@ TEST(DamagedInput, CutFlacAndWavAreProfiledUpToTheCut) {
     test::write_audio(whole, std::vector<float>(x.begin(), x.begin() + got), 1, kRate,
                       SF_FORMAT_WAV | SF_FORMAT_PCM_16);
     expect_same_music(damaged, analyze_file(whole));
-    try {
-      analyze_file(path, strict_options());
-      ADD_FAILURE() << path << ": strict mode profiled a cut file";
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ErrorCode::truncated) << e.what();
-    }
+    const Error e = strict_error(path);
+    EXPECT_EQ(e.code(), ErrorCode::truncated) << e.what();
   }
 }
 
@@ -208,12 +215,8 @@ TEST(DamagedInput, Mp3WithACorruptFrameIsDecodedPastIt) {
   // also drops frames whose bit reservoir was in the damage).
   EXPECT_NEAR(double(damaged.format.frames), double(clean.format.frames), 8 * 1152);
   expect_same_music(damaged, clean);
-  try {
-    analyze_file(dir / "corrupt.mp3", strict_options());
-    ADD_FAILURE() << "strict mode profiled a corrupt MP3";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::truncated) << e.what();
-  }
+  const Error e = strict_error(dir / "corrupt.mp3");
+  EXPECT_EQ(e.code(), ErrorCode::truncated) << e.what();
 }
 
 // A WAV as streaming writers leave it: the RIFF and data sizes 0 (libsndfile alone reads no
@@ -234,12 +237,8 @@ TEST(DamagedInput, WavWithPlaceholderSizesIsReadWhole) {
     EXPECT_EQ(p.format.frames, clean.format.frames);
     EXPECT_EQ(p.loudness->integrated_lufs, clean.loudness->integrated_lufs);
     EXPECT_EQ(p.tempo->bpm, clean.tempo->bpm);
-    try {
-      analyze_file(dir / "streamed.wav", strict_options());
-      ADD_FAILURE() << "strict mode profiled a placeholder header";
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ErrorCode::invalid_format) << e.what();
-    }
+    const Error e = strict_error(dir / "streamed.wav");
+    EXPECT_EQ(e.code(), ErrorCode::invalid_format) << e.what();
   }
 }
 
@@ -285,13 +284,9 @@ TEST(DamagedInput, NonFiniteSamplesAreZeroedWithAWarning) {
   EXPECT_EQ(p.loudness->integrated_lufs, z.loudness->integrated_lufs);
   EXPECT_EQ(p.tempo->bpm, z.tempo->bpm);
   EXPECT_EQ(p.spectral->centroid_hz.mean, z.spectral->centroid_hz.mean);
-  try {
-    analyze_file(dir / "nan.wav", strict_options());
-    ADD_FAILURE() << "strict mode zeroed NaN samples";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::non_finite);
-    EXPECT_NE(std::string(e.what()).find("NaN sample at frame 30000"), std::string::npos);
-  }
+  const Error e = strict_error(dir / "nan.wav");
+  EXPECT_EQ(e.code(), ErrorCode::non_finite);
+  EXPECT_NE(std::string(e.what()).find("NaN sample at frame 30000"), std::string::npos);
   // Nothing finite: nothing usable decodes.
   test::write_audio(dir / "all-nan.wav", std::vector<float>(5000, NAN), 1, kRate,
                     SF_FORMAT_WAV | SF_FORMAT_FLOAT);
