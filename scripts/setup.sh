@@ -20,6 +20,7 @@ packages=(
   libgtest-dev libgmock-dev
   python3 python3-jsonschema
   libebur128-dev
+  libavformat-dev libavcodec-dev libavutil-dev ffmpeg
 )
 for option in "$@"; do
   case "$option" in

@@ -16,6 +16,14 @@ std::string_view error_code_name(ErrorCode code) noexcept {
       return "empty_file";
     case ErrorCode::not_audio:
       return "not_audio";
+    case ErrorCode::no_audio_stream:
+      return "no_audio_stream";
+    case ErrorCode::encrypted:
+      return "encrypted";
+    case ErrorCode::unsupported_codec:
+      return "unsupported_codec";
+    case ErrorCode::empty_stream:
+      return "empty_stream";
     case ErrorCode::invalid_format:
       return "invalid_format";
     case ErrorCode::truncated:

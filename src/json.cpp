@@ -108,6 +108,7 @@ json format_json(const AudioInfo& info) {
     for (ChannelPosition p : info.layout) layout.push_back(channel_position_name(p));
   }
   return {
+      {"decoder", decoder_name(info.decoder)},
       {"container", info.container},
       {"codec", info.codec},
       {"sample_rate_hz", number(info.sample_rate_hz)},
@@ -117,6 +118,42 @@ json format_json(const AudioInfo& info) {
       {"bit_depth", info.bit_depth ? json(*info.bit_depth) : json(nullptr)},
       {"channel_layout", layout},
   };
+}
+
+// The tags a file carries, only the fields it has.
+json tags_json(const Tags& t) {
+  json j = json::object();
+  const auto text = [&](const char* key, const std::optional<std::string>& v) {
+    if (v) j[key] = *v;
+  };
+  const auto integer = [&](const char* key, const std::optional<int>& v) {
+    if (v) j[key] = *v;
+  };
+  const auto real = [&](json& into, const char* key, const std::optional<double>& v) {
+    if (v) into[key] = number(*v);
+  };
+  text("title", t.title);
+  text("artist", t.artist);
+  text("album", t.album);
+  text("album_artist", t.album_artist);
+  integer("track", t.track);
+  integer("track_total", t.track_total);
+  integer("disc", t.disc);
+  integer("disc_total", t.disc_total);
+  text("date", t.date);
+  text("genre", t.genre);
+  json rg = json::object();
+  real(rg, "track_gain_db", t.replaygain_track_gain_db);
+  real(rg, "track_peak", t.replaygain_track_peak);
+  real(rg, "album_gain_db", t.replaygain_album_gain_db);
+  real(rg, "album_peak", t.replaygain_album_peak);
+  real(rg, "reference_loudness_lufs", t.replaygain_reference_loudness_lufs);
+  if (!rg.empty()) j["replaygain"] = std::move(rg);
+  json r128 = json::object();
+  real(r128, "track_gain_db", t.r128_track_gain_db);
+  real(r128, "album_gain_db", t.r128_album_gain_db);
+  if (!r128.empty()) j["r128"] = std::move(r128);
+  return j;
 }
 
 // {"mean": [...], "std": [...]} for a vector-valued feature.
@@ -309,6 +346,7 @@ nlohmann::ordered_json to_json(const Profile& p) {
   json j = {{"schema", profile_schema_id}};
   add_file(j, p.file);
   j["format"] = format_json(p.format);
+  if (!p.tags.empty()) j["tags"] = tags_json(p.tags);
   if (!p.warnings.empty()) {
     json warnings = json::array();
     for (const Warning& w : p.warnings)

@@ -259,6 +259,7 @@ Profile analyze(AudioFileReader& reader, const ProfileOptions& options,
   profile.file = path.string();
   profile.format = info;
   profile.format.frames = decoded;  // what was actually decoded (MP3 headers only estimate)
+  profile.tags = reader.tags();
   profile.warnings = reader.warnings();
   if (!too_short.empty()) profile.warnings.push_back({WarningCode::too_short, too_short});
   for (auto& note : content.finish()) profile.warnings.push_back(std::move(note));

@@ -1,8 +1,11 @@
-// herscan/audio_file.h — streaming audio decoding over libsndfile.
+// herscan/audio_file.h — streaming audio decoding over libsndfile and FFmpeg's libraries.
 //
-// Reads WAV, AIFF, FLAC, Ogg Vorbis, Opus and MP3 (whatever the system's libsndfile decodes),
-// block by block: the whole file is never held in memory. Samples are 32-bit floats,
-// interleaved, integer formats normalised to [-1, 1) as libsndfile does (x / 2^(bits-1)).
+// Reads WAV, AIFF, FLAC, Ogg Vorbis, Opus and MP3 with libsndfile, and what libsndfile refuses
+// (AAC and ALAC in MP4/M4A, WMA, APE, WavPack, TrueAudio, AC-3, DTS, Matroska/WebM, the first
+// audio stream of a video file, ...) with FFmpeg's libavformat/libavcodec, chosen by probing
+// the content (docs/cli.md, "Formats"). Block by block: the whole file is never held in memory.
+// Samples are 32-bit floats, interleaved, integer formats normalised to [-1, 1) as libsndfile
+// does (x / 2^(bits-1)), whichever backend decodes them.
 //
 // Damaged files that players play are read, not refused: a stream cut short, a header whose
 // sizes are placeholders, corrupt MPEG frames (cut out of what the decoder sees), NaN or ±Inf
@@ -20,6 +23,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "herscan/warning.h"
@@ -46,10 +50,21 @@ enum class ChannelPosition {
   top,
 };
 
+/// The library that decodes a file.
+enum class Decoder {
+  automatic,   ///< ReadOptions only: libsndfile when it reads the file, else FFmpeg
+  libsndfile,  ///< WAV, AIFF, FLAC, Ogg, MP3, CAF, ...
+  ffmpeg,      ///< everything else FFmpeg's libraries read (absent with -DHERSCAN_FFMPEG=OFF)
+};
+
+/// "libsndfile", "ffmpeg" (as written in the profile's format.decoder), "automatic".
+const char* decoder_name(Decoder decoder) noexcept;
+
 /// What the container says about the stream.
 struct AudioInfo {
-  std::string container;  ///< "WAV", "AIFF", "FLAC", "Ogg", "MPEG", "RF64", "CAF", ...
-  std::string codec;      ///< "pcm_s16", "pcm_f32", "flac", "vorbis", "opus", "mp3", ...
+  Decoder decoder = Decoder::libsndfile;  ///< the backend that decodes it
+  std::string container;  ///< "WAV", "AIFF", "FLAC", "Ogg", "MPEG", "MP4", "Matroska", ...
+  std::string codec;      ///< "pcm_s16", "flac", "vorbis", "opus", "mp3", "aac", "alac", ...
   double sample_rate_hz = 0;
   int channels = 0;
   std::int64_t frames = 0;              ///< per channel; as the header states it (MP3: an estimate)
@@ -57,6 +72,26 @@ struct AudioInfo {
   std::vector<ChannelPosition> layout;  ///< one per channel, or empty when the file has none
 
   double duration_s() const { return sample_rate_hz > 0 ? double(frames) / sample_rate_hz : 0; }
+};
+
+/// The tags a file carries (ID3v2, Vorbis comments, MP4 atoms, APEv2, ASF, RIFF INFO, as the
+/// decoding library reads them): what the file says, unchecked. Absent fields are not tagged.
+struct Tags {
+  std::optional<std::string> title, artist, album, album_artist, date, genre;
+  std::optional<int> track, track_total, disc, disc_total;  ///< "3/12" → 3 and 12
+  /// ReplayGain 2.0 values as tagged (REPLAYGAIN_TRACK_GAIN "-6.52 dB" → -6.52; peaks linear).
+  std::optional<double> replaygain_track_gain_db, replaygain_track_peak;
+  std::optional<double> replaygain_album_gain_db, replaygain_album_peak;
+  std::optional<double> replaygain_reference_loudness_lufs;
+  /// Opus R128_TRACK_GAIN / R128_ALBUM_GAIN (RFC 7845: Q7.8 relative to -23 LUFS), in dB.
+  std::optional<double> r128_track_gain_db, r128_album_gain_db;
+
+  bool empty() const noexcept;
+  /// Sets the field that a tag `key` names (case-insensitive; ID3, Vorbis, iTunes and FFmpeg's
+  /// generic names: "TITLE", "TIT2", "ALBUMARTIST", "album_artist", "TRACKNUMBER", "trkn",
+  /// "REPLAYGAIN_TRACK_GAIN", "R128_TRACK_GAIN", ...) from its text. An unknown key, or a value
+  /// that does not parse (a gain without a number), is ignored; the first value of a key wins.
+  void set(std::string_view key, std::string_view value);
 };
 
 /// Input limits (docs/robustness.md): files outside them are refused with invalid_format.
@@ -69,10 +104,16 @@ struct ReadOptions {
   /// Damage warnings (is_damage()) become errors: Error(strict_error_code(code)), thrown where
   /// the damage is found, with the warning's message (herscan --strict).
   bool strict = false;
+  /// The backend: automatic (libsndfile, then FFmpeg for what libsndfile refuses), or one of
+  /// them forced (a file the forced backend cannot read is refused; FFmpeg forced in a build
+  /// without it: Error(invalid_argument)).
+  Decoder decoder = Decoder::automatic;
 };
 
 /// Opens an audio file for streaming. Throws herscan::Error (not_found, not_a_file,
-/// unreadable, empty_file, not_audio, invalid_format) naming the path and libsndfile's reason.
+/// unreadable, empty_file, not_audio, invalid_format; from the FFmpeg backend also
+/// no_audio_stream, encrypted, unsupported_codec, empty_stream) naming the path and the
+/// decoders' reasons.
 class AudioFileReader {
  public:
   explicit AudioFileReader(const std::filesystem::path& path, const ReadOptions& options = {});
@@ -88,6 +129,8 @@ class AudioFileReader {
   AudioFileReader& operator=(const AudioFileReader&) = delete;
 
   const AudioInfo& info() const noexcept;
+  /// The file's tags (empty when it has none).
+  const Tags& tags() const noexcept;
   const std::filesystem::path& path() const noexcept;
 
   /// Reads up to `max_frames` frames into `interleaved` (room for max_frames × channels

@@ -14,18 +14,22 @@
 namespace herscan {
 
 enum class ErrorCode {
-  invalid_argument,  // misuse: a configuration field out of range, a bad call sequence
-  not_found,         // the path does not exist
-  not_a_file,        // the path is a directory or another non-regular file
-  unreadable,        // permission denied or another OS-level open/read failure
-  empty_file,        // zero bytes
-  not_audio,         // libsndfile recognises no audio format in the bytes
-  invalid_format,    // a header with zero channels, zero rate or absurd values
-  truncated,         // nothing decodes; strict mode: a cut stream, a decode error, corrupt frames
-  non_finite,        // no sample is finite; strict mode: any NaN or infinite sample
-  too_short,         // not produced: short files get degenerate profiles (codes stay stable)
-  internal,          // a bug in herscan or a library it uses
-  crashed,           // the analysis process died on this file (herscan --isolate, docs/scaling.md)
+  invalid_argument,   // misuse: a configuration field out of range, a bad call sequence
+  not_found,          // the path does not exist
+  not_a_file,         // the path is a directory or another non-regular file
+  unreadable,         // permission denied or another OS-level open/read failure
+  empty_file,         // zero bytes
+  not_audio,          // neither libsndfile nor FFmpeg recognises an audio format in the bytes
+  no_audio_stream,    // a container FFmpeg reads (a video, say) with no audio stream in it
+  encrypted,          // the audio is encrypted (DRM: FairPlay, CENC, ASF content encryption)
+  unsupported_codec,  // the container is read but no decoder here decodes its audio codec
+  empty_stream,       // the audio stream holds no samples at all
+  invalid_format,     // a header with zero channels, zero rate or absurd values
+  truncated,          // nothing decodes; strict mode: a cut stream, a decode error, corrupt frames
+  non_finite,         // no sample is finite; strict mode: any NaN or infinite sample
+  too_short,          // not produced: short files get degenerate profiles (codes stay stable)
+  internal,           // a bug in herscan or a library it uses
+  crashed,            // the analysis process died on this file (herscan --isolate, docs/scaling.md)
 };
 
 /// Stable snake_case name of a code, as written in JSON error records ("not_audio", ...).

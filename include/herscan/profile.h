@@ -99,6 +99,7 @@ struct AnalysisInfo {
 struct Profile {
   std::string file;  ///< the path as given
   AudioInfo format;
+  Tags tags;  ///< the file's tags (AudioFileReader::tags()); JSON `tags` only when not empty
   std::optional<LoudnessResult> loudness;
   std::optional<SpectralSummary> spectral;
   std::optional<std::vector<Summary>> mfcc;  ///< mean and std of each coefficient
