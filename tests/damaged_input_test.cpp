@@ -30,28 +30,8 @@ using test::TempDir;
 constexpr int kRate = 44100;
 constexpr double kBpm = 120;
 
-// 16 s of a I-IV-V-I progression in C major: a plucked triad on every beat (120 BPM) over a
-// bass note on every bar, harmonics decaying. Tempo, key and loudness are all well defined.
 std::vector<float> piece(double seconds = 16) {
-  std::vector<float> x(std::size_t(seconds * kRate), 0.0f);
-  const int chords[4][3] = {{60, 64, 67}, {65, 69, 72}, {67, 71, 74}, {60, 64, 67}};
-  const double beat_s = 60.0 / kBpm;
-  for (int beat = 0; beat * beat_s < seconds; ++beat) {
-    const int* chord = chords[(beat / 4) % 4];
-    auto note = [&](double midi, double gain, double decay_s) {
-      const double hz = 440 * std::pow(2.0, (midi - 69) / 12);
-      const auto start = std::size_t(beat * beat_s * kRate);
-      for (std::size_t n = 0; n < std::size_t(1.5 * kRate) && start + n < x.size(); ++n) {
-        const double t = double(n) / kRate;
-        double v = 0;
-        for (int h = 1; h <= 4; ++h) v += std::sin(2 * M_PI * hz * h * t) / (h * h);
-        x[start + n] += float(gain * std::exp(-t / decay_s) * v);
-      }
-    };
-    for (int i = 0; i < 3; ++i) note(chord[i], 0.12, 0.25);
-    if (beat % 4 == 0) note(chord[0] - 24, 0.2, 0.8);
-  }
-  return x;
+  return test::chord_piece(seconds, kRate, kBpm);
 }
 
 std::string read_bytes(const std::filesystem::path& p) {

@@ -44,6 +44,30 @@ inline std::vector<float> interleave(const std::vector<std::vector<float>>& chan
   return out;
 }
 
+/// `seconds` of a I-IV-V-I progression in C major: a plucked triad on every beat (`bpm`) over
+/// a bass note on every bar, harmonics decaying. Tempo, key and loudness are all well defined.
+inline std::vector<float> chord_piece(double seconds, int rate_hz, double bpm) {
+  std::vector<float> x(std::size_t(seconds * rate_hz), 0.0f);
+  const int chords[4][3] = {{60, 64, 67}, {65, 69, 72}, {67, 71, 74}, {60, 64, 67}};
+  const double beat_s = 60.0 / bpm;
+  for (int beat = 0; beat * beat_s < seconds; ++beat) {
+    const int* chord = chords[(beat / 4) % 4];
+    auto note = [&](double midi, double gain, double decay_s) {
+      const double hz = 440 * std::pow(2.0, (midi - 69) / 12);
+      const auto start = std::size_t(beat * beat_s * rate_hz);
+      for (std::size_t n = 0; n < std::size_t(1.5 * rate_hz) && start + n < x.size(); ++n) {
+        const double t = double(n) / rate_hz;
+        double v = 0;
+        for (int h = 1; h <= 4; ++h) v += std::sin(2 * M_PI * hz * h * t) / (h * h);
+        x[start + n] += float(gain * std::exp(-t / decay_s) * v);
+      }
+    };
+    for (int i = 0; i < 3; ++i) note(chord[i], 0.12, 0.25);
+    if (beat % 4 == 0) note(chord[0] - 24, 0.2, 0.8);
+  }
+  return x;
+}
+
 /// Writes interleaved float samples with libsndfile in `format` (SF_FORMAT_* major | subtype).
 inline void write_audio(const std::filesystem::path& path, const std::vector<float>& interleaved,
                         int channels, int rate_hz, int format) {

@@ -97,9 +97,13 @@ bool has_audio_extension(std::string_view path) {
       "wav", "wave", "bwf", "rf64", "w64", "aif", "aiff", "aifc", "flac", "ogg", "oga", "opus",
       "mp3", "mp2", "mpga", "caf", "au", "snd", "paf", "svx", "8svx", "nist", "sph", "voc", "ircam",
       "sf", "w64", "mat4", "mat5", "pvf", "xi", "htk", "sds", "avr", "wve", "sd2", "mpc",
-      // audio that libsndfile does not decode: reported, not skipped
-      "m4a", "m4b", "aac", "alac", "wma", "ape", "wv", "mka", "webm", "dsf", "dff", "ac3", "dts",
-      "amr"};
+      // what FFmpeg's libraries decode (src/ffmpeg_decoder.cpp), soundtracks of videos included
+      "m4a", "m4b", "m4p", "m4r", "mp4", "m4v", "mov", "3gp", "aac", "adts", "alac", "wma", "asf",
+      "wmv", "ape", "wv", "tta", "mka", "mkv", "webm", "ac3", "eac3", "ec3", "dts", "dtshd", "thd",
+      "mlp", "amr", "mpc", "tak", "shn", "dsf", "avi", "mpg", "mpeg", "vob", "ts", "m2ts", "mts",
+      "flv", "ra", "rm", "oma", "aa3", "spx", "mxf", "nut",
+      // not decoded here: reported as not audio rather than skipped
+      "dff"};
   const auto slash = path.rfind('/');
   const auto dot = path.rfind('.');
   if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash))
@@ -119,6 +123,11 @@ bool looks_like_audio(const std::string& path) {
   if (is(0, "FORM") && (is(8, "AIFF") || is(8, "AIFC"))) return true;
   if (is(0, "riff") && u(4) == 0x2E && u(5) == 0x91) return true;  // Wave64's RIFF GUID
   if (is(0, "fLaC") || is(0, "OggS") || is(0, "caff") || is(0, ".snd") || is(0, "ID3")) return true;
+  // FFmpeg's containers: MP4/MOV, Matroska/WebM, ASF, APE, WavPack, TrueAudio, AC-3.
+  if (is(4, "ftyp") || is(0, "MAC ") || is(0, "wvpk") || is(0, "TTA1")) return true;
+  if (u(0) == 0x1A && u(1) == 0x45 && u(2) == 0xDF && u(3) == 0xA3) return true;
+  if (u(0) == 0x30 && u(1) == 0x26 && u(2) == 0xB2 && u(3) == 0x75) return true;
+  if (u(0) == 0x0B && u(1) == 0x77) return true;
   return u(0) == 0xFF && (u(1) & 0xE0) == 0xE0 && (u(1) & 0x06) != 0;  // an MPEG audio frame
 }
 

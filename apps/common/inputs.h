@@ -40,12 +40,14 @@ std::vector<Input> collect_inputs(const std::vector<std::string>& arguments,
                                   const InputFilters& filters,
                                   std::vector<std::string>* empty_folders = nullptr);
 
-/// True for the extensions of audio formats (case-insensitive): those libsndfile reads and
-/// common ones it does not (m4a, aac, wma, ...: reported as not audio rather than skipped).
+/// True for the extensions of audio formats (case-insensitive): those libsndfile reads, those
+/// FFmpeg's libraries read (m4a, wma, ape, wv, mka, and video containers: mp4, mkv, webm, mov),
+/// and a few neither reads (reported as not audio rather than skipped).
 bool has_audio_extension(std::string_view path);
 
-/// True when the file's first bytes are the signature of an audio container libsndfile reads
-/// (RIFF/RF64 WAVE, Wave64, AIFF/AIFC, FLAC, Ogg, CAF, Sun .snd, MP3 with ID3 or a frame sync).
+/// True when the file's first bytes are the signature of an audio container herscan reads
+/// (RIFF/RF64 WAVE, Wave64, AIFF/AIFC, FLAC, Ogg, CAF, Sun .snd, MP3 with ID3 or a frame sync;
+/// MP4/MOV, Matroska/WebM, ASF, APE, WavPack, TrueAudio, AC-3).
 bool looks_like_audio(const std::string& path);
 
 /// --shard K/N: K in 1..N, N ≥ 1. nullopt for a malformed value.
