@@ -1,5 +1,8 @@
 // libFuzzer target: arbitrary bytes as an audio file, through libsndfile's virtual I/O
-// (AudioFileReader over memory) into the full default profile and its JSON. The only
+// (AudioFileReader over memory) into the full default profile and its JSON. Built twice:
+// profile_fuzzer picks the backend as herscan does (libsndfile, then FFmpeg), ffmpeg_fuzzer
+// (HERSCAN_FUZZ_FFMPEG) sends every input to FFmpeg's demuxers and decoders, its largest
+// attack surface. The only
 // acceptable failure is a herscan::Error (the file refused with a reason); anything else (a
 // crash, a sanitizer report, another exception, a hang, NaN in the JSON) is a finding.
 // docs/robustness.md: building, the seed corpus, running it longer.
@@ -17,7 +20,11 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(data), size);
   try {
-    herscan::AudioFileReader reader(bytes, "fuzz-input");
+    herscan::ReadOptions read_options;
+#ifdef HERSCAN_FUZZ_FFMPEG
+    read_options.decoder = herscan::Decoder::ffmpeg;
+#endif
+    herscan::AudioFileReader reader(bytes, "fuzz-input", read_options);
     // The fuzzer's inputs are small; a header may still claim hours of audio that the decoder
     // then produces from a few bytes (silence or noise). Cap the work, not the input.
     if (reader.info().frames > 48000 * 60) return 0;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer target (clang, ASan + UBSan; fuzz/) and runs it for a bounded time on
-# the seed corpus plus whatever earlier runs found (docs/robustness.md).
+# Builds the libFuzzer targets (clang, ASan + UBSan; fuzz/) and runs each for a bounded time on
+# the seed corpus plus whatever earlier runs found (docs/robustness.md): profile_fuzzer (the
+# backend chosen as herscan chooses it) and ffmpeg_fuzzer (every input through FFmpeg).
 #
-#   scripts/fuzz.sh [SECONDS]      default 60; CI runs it with the default
+#   scripts/fuzz.sh [SECONDS]      per target; default 60; CI runs it with the default
 #
 # HERSCAN_FUZZ_SEED=N fixes libFuzzer's random seed (CI uses 1, so that its inputs can be
 # reproduced); unset, every run explores differently.
@@ -18,16 +19,29 @@ build=build/fuzz
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 CC=clang CXX=clang++ cmake -S . -B "$build" -DHERSCAN_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DHERSCAN_BUILD_TESTS=OFF -DHERSCAN_BUILD_APPS=OFF -DCMAKE_CXX_FLAGS="$flags" >/dev/null
-cmake --build "$build" -j "$(nproc)" --target profile_fuzzer make_corpus >/dev/null
-mkdir -p "$build/seeds" "$build/corpus" "$build/findings"
+cmake --build "$build" -j "$(nproc)" --target profile_fuzzer ffmpeg_fuzzer make_corpus >/dev/null
+mkdir -p "$build/seeds" "$build/corpus" "$build/ffmpeg-corpus" "$build/findings"
 "$build/fuzz/make_corpus" "$build/seeds" >/dev/null
-echo "fuzz: profile_fuzzer for ${seconds} s" >&2
-ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 LSAN_OPTIONS=suppressions=$PWD/fuzz/lsan.supp \
-  "$build/fuzz/profile_fuzzer" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
-  -max_len=65536 -seed="$seed" -print_final_stats=1 -artifact_prefix="$build/findings/" \
-  "$build/corpus" "$build/seeds" 2>"$build/fuzz.log" || {
-  tail -n 60 "$build/fuzz.log" >&2
-  echo "fuzz: FAILED; the input is in $build/findings/" >&2
-  exit 1
+# FFmpeg's containers as seeds: 0.3 s of a chord, encoded by the ffmpeg tool.
+seed_wav="$build/seeds/2ch-pcm16.wav"
+for spec in "aac.m4a:-c:a aac -b:a 32k" "alac.m4a:-c:a alac" "wma.wma:-c:a wmav2" \
+  "wavpack.wv:-c:a wavpack" "tta.tta:-c:a tta" "ac3.ac3:-c:a ac3" "vorbis.mka:-c:a libvorbis" \
+  "opus.webm:-c:a libopus" "pcm.mka:-c:a pcm_s16le" "ac3.mkv:-c:a ac3" "mp2.mp4:-c:a mp2"; do
+  name="${spec%%:*}" args="${spec#*:}"
+  [[ -s "$build/seeds/ffmpeg-$name" ]] ||
+    ffmpeg -nostdin -loglevel error -y -i "$seed_wav" $args "$build/seeds/ffmpeg-$name"
+done
+run_fuzzer() {  # TARGET CORPUS
+  echo "fuzz: $1 for ${seconds} s" >&2
+  ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 LSAN_OPTIONS=suppressions=$PWD/fuzz/lsan.supp \
+    "$build/fuzz/$1" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
+    -max_len=65536 -seed="$seed" -print_final_stats=1 -artifact_prefix="$build/findings/" \
+    "$build/$2" "$build/seeds" 2>"$build/$1.log" || {
+    tail -n 60 "$build/$1.log" >&2
+    echo "fuzz: $1 FAILED; the input is in $build/findings/" >&2
+    exit 1
+  }
+  grep -E "^stat::(number_of_executed_units|peak_rss_mb)|^#[0-9]+ +DONE" "$build/$1.log" >&2 || true
 }
-grep -E "^stat::(number_of_executed_units|peak_rss_mb)|^#[0-9]+ +DONE" "$build/fuzz.log" >&2 || true
+run_fuzzer profile_fuzzer corpus
+run_fuzzer ffmpeg_fuzzer ffmpeg-corpus

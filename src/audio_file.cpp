@@ -128,7 +128,7 @@ void AudioFileReader::Impl::open() {
       }
       sndfile_reason = e.what();
     }
-    if (options.decoder == Decoder::libsndfile || !detail::ffmpeg_available())
+    if (options.decoder == Decoder::libsndfile)
       fail(ErrorCode::not_audio, path,
            "not a readable audio file (libsndfile: " + sndfile_reason + ")");
   }
