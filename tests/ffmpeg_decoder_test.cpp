@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -268,6 +269,28 @@ TEST(Ffmpeg, TagsAreReadFromEveryContainer) {
     EXPECT_EQ(t.replaygain_album_gain_db, -7.01) << c.name;
     EXPECT_EQ(t.replaygain_album_peak, 1.0) << c.name;
   }
+  // The command line's views: a `tags` line in text, a column per tag field in CSV.
+  const auto text = herscan(
+      dir, {(dir.path() / "a.flac").string(), "--features", "loudness", "--format", "text"});
+  EXPECT_NE(text.out.find("tags      Owen Pallett – Dimensions"), std::string::npos) << text.out;
+  const auto csv =
+      herscan(dir, {(dir.path() / "a.m4a").string(), (dir.path() / "source.wav").string(),
+                    "--features", "loudness", "--format", "csv"});
+  std::istringstream lines(csv.out);
+  std::string header, m4a_row, wav_row;
+  std::getline(lines, header);
+  std::getline(lines, m4a_row);
+  std::getline(lines, wav_row);
+  const auto columns = csv_fields(header), m4a_cells = csv_fields(m4a_row),
+             wav_cells = csv_fields(wav_row);
+  const auto column = std::find(columns.begin(), columns.end(), "tags.replaygain.track_gain_db");
+  ASSERT_NE(column, columns.end()) << header;
+  const auto at = std::size_t(column - columns.begin());
+  ASSERT_EQ(m4a_cells.size(), columns.size());
+  ASSERT_EQ(wav_cells.size(), columns.size());
+  EXPECT_EQ(m4a_cells[at], "-6.52");
+  EXPECT_EQ(wav_cells[at], "");  // untagged: an empty cell
+
   const auto opus = dir.path() / "a.opus";
   encode(wav, "-c:a libopus -metadata R128_TRACK_GAIN=-512 -metadata R128_ALBUM_GAIN=256", opus);
   AudioFileReader reader(opus);

@@ -55,6 +55,13 @@ const Profile& last_profile() {
 
 nlohmann::ordered_json skeleton(const ProfileOptions& options) {
   Profile p;
+  // Every tag field, so that CSV has a column for each (empty where a file lacks the tag).
+  Tags& t = p.tags;
+  t.title = t.artist = t.album = t.album_artist = t.date = t.genre = "";
+  t.track = t.track_total = t.disc = t.disc_total = 1;
+  t.replaygain_track_gain_db = t.replaygain_track_peak = t.replaygain_album_gain_db =
+      t.replaygain_album_peak = t.replaygain_reference_loudness_lufs = t.r128_track_gain_db =
+          t.r128_album_gain_db = 0.0;
   if (options.features.has(Feature::loudness)) p.loudness.emplace();
   if (options.features.has(Feature::spectral)) p.spectral.emplace();
   if (options.features.has(Feature::mfcc)) p.mfcc.emplace(options.mfcc.n_mfcc);

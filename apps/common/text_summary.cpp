@@ -49,7 +49,19 @@ std::string text_summary(const json& p) {
     if (at(f, "bit_depth").is_number())
       text += ", " + std::to_string(at(f, "bit_depth").get<int>()) + "-bit";
     text += ", " + fmt("%.2f s", f.value("duration_s", 0.0));
+    if (at(f, "decoder").is_string()) text += " (" + at(f, "decoder").get<std::string>() + ")";
     line(out, "format", text);
+  }
+  // Who and what, as tagged: "Arcade Fire – Photograph (Her, 2013)".
+  if (const json& t = at(p, "tags"); t.is_object()) {
+    std::string text = t.value("artist", std::string());
+    if (at(t, "title").is_string())
+      text += (text.empty() ? "" : " – ") + at(t, "title").get<std::string>();
+    std::string more = t.value("album", std::string());
+    if (at(t, "date").is_string())
+      more += (more.empty() ? "" : ", ") + at(t, "date").get<std::string>();
+    if (!more.empty()) text += (text.empty() ? "" : " ") + ("(" + more + ")");
+    if (!text.empty()) line(out, "tags", text);
   }
   // What the file was read past, and notes on its content: codes and messages on one line.
   if (const json& w = at(p, "warnings"); w.is_array() && !w.empty()) {
