@@ -117,6 +117,32 @@ TEST(Ffmpeg, AlacInMp4DecodesBitExactly) {
   }
 }
 
+// Every sample format FFmpeg's decoders give, packed (PCM in Matroska) or planar (WavPack,
+// TTA, ALAC above), becomes libsndfile's floats: 16-bit PCM stored at any width decodes to
+// exactly the source's values; 8-bit to within its step.
+TEST(Ffmpeg, EverySampleFormatConvertsAsLibsndfileDoes) {
+  REQUIRE_FFMPEG();
+  TempDir dir;
+  const auto wav = dir.path() / "source.wav";
+  test::write_audio(wav, stereo_music(1), 2, kRate, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+  AudioFileReader source(wav);
+  const auto expected = decode_all(source);
+  for (const char* codec : {"pcm_s16le", "pcm_s16be", "pcm_s24le", "pcm_s32le", "pcm_f32le",
+                            "pcm_f64le", "wavpack", "tta", "flac", "pcm_u8"}) {
+    const auto path = dir.path() / (std::string(codec) + ".mka");
+    encode(wav, std::string("-c:a ") + codec, path);
+    AudioFileReader reader(path);
+    EXPECT_EQ(reader.info().decoder, Decoder::ffmpeg) << codec;
+    const auto decoded = decode_all(reader);
+    ASSERT_EQ(decoded.size(), expected.size()) << codec;
+    const double tolerance = std::string(codec) == "pcm_u8" ? 1.0 / 128 : 0.0;  // absolute
+    double worst = 0;
+    for (std::size_t i = 0; i < decoded.size(); ++i)
+      worst = std::max(worst, double(std::abs(decoded[i] - expected[i])));
+    EXPECT_LE(worst, tolerance) << codec;
+  }
+}
+
 // The profile of the same piece from its WAV and through AAC: the encoder delay and padding
 // are honoured (duration within one AAC frame, 1024 samples), loudness within 0.1 LU, the same
 // tempo (MIREX Acc1, 4 %) and key.
