@@ -18,13 +18,15 @@
 #include "simd/kernels.h"
 
 namespace herscan {
-namespace {
+namespace detail {
 
-[[noreturn]] void fail(ErrorCode code, const std::filesystem::path& path, const std::string& why) {
+void fail(ErrorCode code, const std::filesystem::path& path, const std::string& why) {
   throw Error(code, path.string() + ": " + why);
 }
 
-}  // namespace
+}  // namespace detail
+
+using detail::fail;
 
 const char* channel_position_name(ChannelPosition position) noexcept {
   switch (position) {

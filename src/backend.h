@@ -18,6 +18,7 @@
 
 #include "byte_source.h"
 #include "herscan/audio_file.h"
+#include "herscan/error.h"
 #include "herscan/warning.h"
 
 namespace herscan::detail {
@@ -46,6 +47,9 @@ class Backend {
   /// sets `stopped` to the decoder's reason (frames decoded before it may still be returned).
   virtual std::size_t read(float* interleaved, std::size_t max_frames, std::string& stopped) = 0;
 };
+
+/// Throws Error(code) with the message "PATH: why".
+[[noreturn]] void fail(ErrorCode code, const std::filesystem::path& path, const std::string& why);
 
 /// Throws Error(invalid_format) for a channel count or sample rate outside the input limits
 /// (herscan/audio_file.h).

@@ -48,10 +48,6 @@ std::string av_error(int code) {
   return buf;
 }
 
-[[noreturn]] void fail(ErrorCode code, const std::filesystem::path& path, const std::string& why) {
-  throw Error(code, path.string() + ": " + why);
-}
-
 // FFmpeg logs decoder complaints on stderr, per packet; herscan reports damage as warnings.
 // HERSCAN_FFMPEG_LOG=1 leaves FFmpeg's log as it is (for debugging a file).
 void quiet_ffmpeg_log() {

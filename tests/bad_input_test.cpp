@@ -72,10 +72,6 @@ std::string base64_decode(const std::string& text) {
   return out;
 }
 
-void write_bytes(const std::filesystem::path& p, const std::string& bytes) {
-  std::ofstream(p, std::ios::binary) << bytes;
-}
-
 // A 2-second noise file in `format`, cut to `fraction` of its size.
 void write_cut(const std::filesystem::path& p, int format, double fraction) {
   test::write_audio(p, test::white_noise(44100 * 2, 0.3, 5), 1, 44100, format);
@@ -111,11 +107,11 @@ void expect_outcomes(const TempDir& dir, const std::vector<Case>& cases,
 
 TEST(BadInput, HeadersWithImpossibleValuesAreRefusedWithTheReason) {
   TempDir dir;
-  write_bytes(dir / "zero-channels.wav", wav_bytes(0, 44100, 16, 4000));
-  write_bytes(dir / "zero-hz.wav", wav_bytes(1, 0, 16, 4000));
-  write_bytes(dir / "100-channels.wav", wav_bytes(100, 44100, 16, 40000));
-  write_bytes(dir / "1-hz.wav", wav_bytes(1, 1, 16, 4000));
-  write_bytes(dir / "10-mhz.wav", wav_bytes(1, 10000000, 16, 4000));
+  write_file(dir / "zero-channels.wav", wav_bytes(0, 44100, 16, 4000));
+  write_file(dir / "zero-hz.wav", wav_bytes(1, 0, 16, 4000));
+  write_file(dir / "100-channels.wav", wav_bytes(100, 44100, 16, 40000));
+  write_file(dir / "1-hz.wav", wav_bytes(1, 1, 16, 4000));
+  write_file(dir / "10-mhz.wav", wav_bytes(1, 10000000, 16, 4000));
   expect_outcomes(dir, {
                            {"zero-channels.wav", "not_audio", "libsndfile"},
                            {"zero-hz.wav", "not_audio", "libsndfile"},

@@ -34,14 +34,6 @@ std::vector<float> piece(double seconds = 16) {
   return test::chord_piece(seconds, kRate, kBpm);
 }
 
-std::string read_bytes(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-void write_bytes(const std::filesystem::path& p, const std::string& bytes) {
-  std::ofstream(p, std::ios::binary) << bytes;
-}
-
 std::vector<std::string> codes(const Profile& p) {
   std::vector<std::string> out;
   for (const auto& w : p.warnings) out.emplace_back(warning_code_name(w.code));
@@ -131,7 +123,7 @@ TEST(DamagedInput, OggThatOverDeclaresItsLengthIsProfiled) {
   TempDir dir;
   const auto x = piece();
   test::write_audio(dir / "clean.ogg", x, 1, kRate, SF_FORMAT_OGG | SF_FORMAT_VORBIS);
-  std::string bytes = read_bytes(dir / "clean.ogg");
+  std::string bytes = read_file(dir / "clean.ogg");
   const std::size_t last = bytes.rfind("OggS");
   ASSERT_NE(last, std::string::npos);
   std::int64_t granule = 0;
@@ -142,7 +134,7 @@ TEST(DamagedInput, OggThatOverDeclaresItsLengthIsProfiled) {
   std::memset(bytes.data() + last + 22, 0, 4);
   const std::uint32_t crc = ogg_crc(bytes.substr(last));
   for (int i = 0; i < 4; ++i) bytes[last + 22 + std::size_t(i)] = char((crc >> (8 * i)) & 0xFF);
-  write_bytes(dir / "long.ogg", bytes);
+  write_file(dir / "long.ogg", bytes);
 
   const Profile damaged = analyze_file(dir / "long.ogg");
   const Profile clean = analyze_file(dir / "clean.ogg");
@@ -179,13 +171,13 @@ TEST(DamagedInput, Mp3WithACorruptFrameIsDecodedPastIt) {
   TempDir dir;
   const auto x = piece();
   test::write_audio(dir / "clean.mp3", x, 1, kRate, SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III);
-  std::string bytes = read_bytes(dir / "clean.mp3");
+  std::string bytes = read_file(dir / "clean.mp3");
   std::uint32_t state = 12345;
   for (std::size_t i = bytes.size() * 45 / 100; i < bytes.size() * 45 / 100 + 700; ++i) {
     state = state * 1664525u + 1013904223u;
     bytes[i] = char(state >> 24);
   }
-  write_bytes(dir / "corrupt.mp3", bytes);
+  write_file(dir / "corrupt.mp3", bytes);
   const Profile damaged = analyze_file(dir / "corrupt.mp3");
   const Profile clean = analyze_file(dir / "clean.mp3");
   ASSERT_EQ(codes(damaged), std::vector<std::string>{"decoder_errors_skipped"});
@@ -204,14 +196,14 @@ TEST(DamagedInput, Mp3WithACorruptFrameIsDecodedPastIt) {
 TEST(DamagedInput, WavWithPlaceholderSizesIsReadWhole) {
   TempDir dir;
   test::write_audio(dir / "clean.wav", piece(8), 1, kRate, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
-  const std::string clean_bytes = read_bytes(dir / "clean.wav");
+  const std::string clean_bytes = read_file(dir / "clean.wav");
   const std::size_t data = clean_bytes.find("data");
   ASSERT_NE(data, std::string::npos);
   const Profile clean = analyze_file(dir / "clean.wav");
   for (const char placeholder : {'\0', '\xff'}) {
     std::string bytes = clean_bytes;
     for (std::size_t at : {std::size_t(4), data + 4}) bytes.replace(at, 4, 4, placeholder);
-    write_bytes(dir / "streamed.wav", bytes);
+    write_file(dir / "streamed.wav", bytes);
     const Profile p = analyze_file(dir / "streamed.wav");
     ASSERT_EQ(codes(p), std::vector<std::string>{"header_size_mismatch"});
     EXPECT_EQ(p.format.frames, clean.format.frames);

@@ -51,14 +51,6 @@ void encode(const std::filesystem::path& in, const std::string& args,
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
 }
 
-std::string read_bytes(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-void write_bytes(const std::filesystem::path& p, const std::string& bytes) {
-  std::ofstream(p, std::ios::binary) << bytes;
-}
-
 // Every frame of a file, interleaved.
 std::vector<float> decode_all(AudioFileReader& reader) {
   std::vector<float> all, block(4096 * std::size_t(reader.info().channels));
@@ -335,12 +327,12 @@ TEST(Ffmpeg, BadInputGetsItsOwnErrorCode) {
   // DRM: FairPlay's sample entry is 'drms' where a plain file has 'mp4a'.
   const auto m4a = dir.path() / "plain.m4a";
   encode(wav, "-c:a aac -movflags +faststart", m4a);
-  std::string bytes = read_bytes(m4a);
+  std::string bytes = read_file(m4a);
   const auto entry = bytes.find("mp4a");
   ASSERT_NE(entry, std::string::npos);
   std::string drm = bytes;
   drm.replace(entry, 4, "drms");
-  write_bytes(dir.path() / "fairplay.m4a", drm);
+  write_file(dir.path() / "fairplay.m4a", drm);
   EXPECT_EQ(error_of(dir.path() / "fairplay.m4a").code(), ErrorCode::encrypted);
 
   // A video without sound.
@@ -362,36 +354,36 @@ TEST(Ffmpeg, BadInputGetsItsOwnErrorCode) {
     ASSERT_NE(at, std::string::npos) << box;
     empty.replace(at + count_at, 4, std::string(4, '\0'));
   }
-  write_bytes(dir.path() / "empty.m4a", empty);
+  write_file(dir.path() / "empty.m4a", empty);
   EXPECT_EQ(error_of(dir.path() / "empty.m4a").code(), ErrorCode::empty_stream);
 
   // Matroska with PCM: its header's rate, channel count and codec patched to absurd values.
   const auto mka = dir.path() / "pcm.mka";
   encode(wav, "-c:a pcm_s16le", mka);
-  const std::string pcm = read_bytes(mka);
+  const std::string pcm = read_file(mka);
   std::string rate = pcm;  // SamplingFrequency (0xB5), an 8-byte float: 44100 → 5 Hz
   const auto rate_at = rate.find("\xB5\x88\x40\xE5\x88\x80", 0, 6);
   ASSERT_NE(rate_at, std::string::npos);
   rate.replace(rate_at + 2, 8, std::string("\x40\x14\x00\x00\x00\x00\x00\x00", 8));
-  write_bytes(dir.path() / "rate.mka", rate);
+  write_file(dir.path() / "rate.mka", rate);
   const Error bad_rate = error_of(dir.path() / "rate.mka");
   EXPECT_EQ(bad_rate.code(), ErrorCode::invalid_format) << bad_rate.what();
   std::string channels = pcm;  // Channels (0x9F), one byte: 2 → 100
   const auto channels_at = channels.find("\x9F\x81\x02", 0, 3);
   ASSERT_NE(channels_at, std::string::npos);
   channels[channels_at + 2] = char(100);
-  write_bytes(dir.path() / "channels.mka", channels);
+  write_file(dir.path() / "channels.mka", channels);
   EXPECT_EQ(error_of(dir.path() / "channels.mka").code(), ErrorCode::invalid_format);
   std::string codec = pcm;  // CodecID "A_PCM/INT/LIT" → a codec nobody has
   const auto codec_at = codec.find("A_PCM/INT/LIT");
   ASSERT_NE(codec_at, std::string::npos);
   codec.replace(codec_at, 13, "A_HERSCAN/XYZ");
-  write_bytes(dir.path() / "codec.mka", codec);
+  write_file(dir.path() / "codec.mka", codec);
   EXPECT_EQ(error_of(dir.path() / "codec.mka").code(), ErrorCode::unsupported_codec);
 
   // An M4A cut short: what decodes is profiled with a truncated warning; without its index
   // (the moov box at the end, cut off) there is nothing to read.
-  write_bytes(dir.path() / "cut.m4a", bytes.substr(0, bytes.size() / 2));
+  write_file(dir.path() / "cut.m4a", bytes.substr(0, bytes.size() / 2));
   const Profile cut = analyze_file(dir.path() / "cut.m4a");
   EXPECT_TRUE(std::any_of(cut.warnings.begin(), cut.warnings.end(),
                           [](const Warning& w) { return w.code == WarningCode::truncated; }));
@@ -399,8 +391,8 @@ TEST(Ffmpeg, BadInputGetsItsOwnErrorCode) {
   EXPECT_GT(cut.format.duration_s(), 1.0);
   const auto indexed_last = dir.path() / "moov-last.m4a";
   encode(wav, "-c:a aac", indexed_last);
-  const std::string last = read_bytes(indexed_last);
-  write_bytes(dir.path() / "no-index.m4a", last.substr(0, last.size() / 2));
+  const std::string last = read_file(indexed_last);
+  write_file(dir.path() / "no-index.m4a", last.substr(0, last.size() / 2));
   EXPECT_EQ(error_of(dir.path() / "no-index.m4a").code(), ErrorCode::not_audio);
 
   // Corrupt AAC frames: skipped with a warning, their time kept.
@@ -409,14 +401,14 @@ TEST(Ffmpeg, BadInputGetsItsOwnErrorCode) {
   const auto mdat = corrupt.find("mdat");
   ASSERT_NE(mdat, std::string::npos);
   for (std::size_t i = mdat + 20000; i < mdat + 24000; ++i) corrupt[i] = char(rng());
-  write_bytes(dir.path() / "corrupt.m4a", corrupt);
+  write_file(dir.path() / "corrupt.m4a", corrupt);
   const Profile damaged = analyze_file(dir.path() / "corrupt.m4a");
   const Profile clean = analyze_file(m4a);
   EXPECT_EQ(damaged.format.frames, clean.format.frames);
   EXPECT_NEAR(damaged.loudness->integrated_lufs, clean.loudness->integrated_lufs, 0.5);
 
   // Bytes that no demuxer takes for audio, and text.
-  write_bytes(dir.path() / "text.m4a", "this is a text file, not music\n");
+  write_file(dir.path() / "text.m4a", "this is a text file, not music\n");
   EXPECT_EQ(error_of(dir.path() / "text.m4a").code(), ErrorCode::not_audio);
   // Forcing libsndfile on an M4A refuses it.
   ReadOptions sndfile_only;
@@ -439,7 +431,7 @@ TEST(Ffmpeg, MixedFolderThroughTheCommandLine) {
   encode(wav, "-c:a wmav2", music / "album" / "04.wma");
   encode(wav, "-c:a libvorbis", music / "album" / "05.mka");
   encode(wav, "-c:a tta", music / "album" / "06.tta");
-  write_bytes(music / "album" / "07.m4a", "not an m4a at all");
+  write_file(music / "album" / "07.m4a", "not an m4a at all");
   const auto out = dir.path() / "profiles.jsonl";
   const auto r = herscan(dir, {music.string(), "--features", "loudness", "-o", out.string()});
   EXPECT_EQ(r.exit_code, 1) << r.err;  // one file failed
