@@ -119,6 +119,10 @@ void AudioFileReader::Impl::open() {
   if (options.decoder == Decoder::ffmpeg && !detail::ffmpeg_available())
     fail(ErrorCode::invalid_argument, path, "this herscan is built without FFmpeg");
   std::string sndfile_reason = "not tried";
+  const auto refuse = [&] {
+    fail(ErrorCode::not_audio, path,
+         "not a readable audio file (libsndfile: " + sndfile_reason + ")");
+  };
   if (options.decoder != Decoder::ffmpeg) {
     try {
       backend = detail::open_sndfile(*source, context);
@@ -130,20 +134,15 @@ void AudioFileReader::Impl::open() {
       }
       sndfile_reason = e.what();
     }
-    if (options.decoder == Decoder::libsndfile)
-      fail(ErrorCode::not_audio, path,
-           "not a readable audio file (libsndfile: " + sndfile_reason + ")");
+    if (options.decoder == Decoder::libsndfile) refuse();
   }
-  if (options.decoder == Decoder::automatic && detail::has_sndfile_signature(*source)) {
-    try {
-      backend = detail::open_ffmpeg(*source, context, sndfile_reason);
-    } catch (const Error&) {
-      fail(ErrorCode::not_audio, path,
-           "not a readable audio file (libsndfile: " + sndfile_reason + ")");
-    }
-    return;
+  try {
+    backend = detail::open_ffmpeg(*source, context, sndfile_reason);
+  } catch (const Error&) {
+    // A WAV, AIFF, FLAC, ... that neither reads: libsndfile's reason is the better one.
+    if (options.decoder == Decoder::automatic && detail::has_sndfile_signature(*source)) refuse();
+    throw;
   }
-  backend = detail::open_ffmpeg(*source, context, sndfile_reason);
 }
 
 AudioFileReader::AudioFileReader(const std::filesystem::path& path, const ReadOptions& options)
