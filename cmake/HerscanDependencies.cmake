@@ -12,5 +12,10 @@ option(HERSCAN_FFMPEG "Decode what libsndfile cannot with FFmpeg's libavformat/l
 if(HERSCAN_FFMPEG)
   pkg_check_modules(FFMPEG REQUIRED IMPORTED_TARGET libavformat libavcodec libavutil)
 endif()
+# TagLib writes the ReplayGain tags of herscan-loudness --tag (the tools only, not the library).
+option(HERSCAN_TAGLIB "Write ReplayGain tags with TagLib (herscan-loudness --tag)" ON)
+if(HERSCAN_TAGLIB AND HERSCAN_BUILD_APPS)
+  pkg_check_modules(TAGLIB REQUIRED IMPORTED_TARGET taglib)
+endif()
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(Threads REQUIRED)

@@ -21,6 +21,7 @@ packages=(
   python3 python3-jsonschema
   libebur128-dev
   libavformat-dev libavcodec-dev libavutil-dev ffmpeg
+  libtag1-dev
 )
 for option in "$@"; do
   case "$option" in

@@ -36,6 +36,16 @@ std::string_view error_code_name(ErrorCode code) noexcept {
       return "internal";
     case ErrorCode::crashed:
       return "crashed";
+    case ErrorCode::not_taggable:
+      return "not_taggable";
+    case ErrorCode::read_only:
+      return "read_only";
+    case ErrorCode::changed:
+      return "changed";
+    case ErrorCode::write_failed:
+      return "write_failed";
+    case ErrorCode::verify_failed:
+      return "verify_failed";
   }
   return "internal";
 }

@@ -213,6 +213,8 @@ Profile analyze(AudioFileReader& reader, const ProfileOptions& options,
     const std::size_t got = reader.read(block.data(), options.block_frames);
     if (got == 0) break;
     content.push(block.data(), got);
+    if (options.on_samples)
+      options.on_samples(std::span<const float>(block.data(), got * std::size_t(channels)));
     if (loudness) loudness->push(block.data(), got);
     if (resampler) {
       downmix_mean(block.data(), got, channels, mono.data());

@@ -1,26 +1,43 @@
 // herscan-loudness — a loudness meter for mastering and ReplayGain work: integrated loudness,
 // loudness range, maximum momentary and short-term loudness, sample and true peak, ReplayGain 2.0
-// gain, per file and (--album) over all files. It decodes and measures at the native rate and
+// gain, per file and per album (all files, or one album per folder), and with --tag the
+// ReplayGain tags written safely into the files. It decodes and measures at the native rate and
 // computes nothing else: no resampling, no FFT. docs/loudness.md is the manual.
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "common/cli.h"
+#include "common/inputs.h"
 #include "common/output.h"
+#include "common/progress.h"
 #include "common/records.h"
 #include "herscan/json.h"
 #include "herscan/profile.h"
 #include "herscan/version.h"
+#include "loudness/tagger.h"
 
 namespace {
 
 using json = nlohmann::ordered_json;
+namespace fs = std::filesystem;
+namespace app = herscan::app;
 
 constexpr int kExitOk = 0;
 constexpr int kExitSomeFailed = 1;
@@ -28,6 +45,14 @@ constexpr int kExitUsage = 2;
 
 constexpr const char* kHeader =
     "  I LUFS  LRA LU  M max  S max  peak dBFS  TP dBTP   RG dB  file\n";
+
+// SIGINT or SIGTERM: no new file is started; files being tagged finish (their rename is atomic
+// anyway), the output stays consistent. A second signal ends the process at once.
+volatile std::sig_atomic_t g_signal = 0;
+extern "C" void on_signal(int sig) {
+  if (g_signal) std::_Exit(128 + sig);
+  g_signal = sig;
+}
 
 std::string cell(const json& loudness, const char* key, int width) {
   char buf[32];
@@ -39,15 +64,101 @@ std::string cell(const json& loudness, const char* key, int width) {
   return buf;
 }
 
-// One table row: the numbers, then the file name (long names do not break the alignment).
+// One table row: the numbers, then the file name (long names do not break the alignment); with
+// --tag, a line per tag change under it.
 std::string table_row(const json& record) {
-  const json& l = record.at("loudness");
   std::string name = record.contains("album")
-                         ? "(album of " + std::to_string(record["album"].size()) + " files)"
+                         ? "(album of " + std::to_string(record["album"].size()) + " files" +
+                               (record.contains("folder")
+                                    ? " in " + record["folder"].get<std::string>()
+                                    : std::string()) +
+                               ")"
                          : record.value("file", "?");
-  return cell(l, "integrated_lufs", 8) + cell(l, "range_lu", 8) + cell(l, "momentary_max_lufs", 7) +
-         cell(l, "short_term_max_lufs", 7) + cell(l, "sample_peak_dbfs", 11) +
-         cell(l, "true_peak_dbtp", 9) + cell(l, "replaygain_db", 8) + "  " + name + "\n";
+  std::string row;
+  if (record.contains("loudness")) {
+    const json& l = record.at("loudness");
+    row = cell(l, "integrated_lufs", 8) + cell(l, "range_lu", 8) +
+          cell(l, "momentary_max_lufs", 7) + cell(l, "short_term_max_lufs", 7) +
+          cell(l, "sample_peak_dbfs", 11) + cell(l, "true_peak_dbtp", 9) +
+          cell(l, "replaygain_db", 8) + "  " + name + "\n";
+  } else {
+    row = std::string(58, ' ') + name + "\n";
+  }
+  if (const auto t = record.find("replaygain_tags"); t != record.end()) {
+    row += "      tags " + t->value("action", "") +
+           (t->contains("tags") ? " (" + t->value("tags", "") + ")" : "") +
+           (t->contains("reason") ? ": " + t->value("reason", "") : "") + "\n";
+    for (const auto& c : t->value("changes", json::array()))
+      row += "        " + c.value("tag", "") + ": " +
+             (c["old"].is_string() ? c["old"].get<std::string>() : "(none)") + " -> " +
+             (c["new"].is_string() ? c["new"].get<std::string>() : "(removed)") + "\n";
+  }
+  return row;
+}
+
+// Runs work(i) for i in [0, n) on `jobs` threads; the main thread hands each result to
+// done(i, record) in index order as soon as it and every earlier one are ready, and draws the
+// progress bar. Returns false when interrupted (SIGINT/SIGTERM): the files started finish,
+// no new one starts, the records of the finished ones in order are handed over.
+bool run_parallel(std::size_t n, unsigned jobs, const std::function<json(std::size_t)>& work,
+                  const std::function<void(std::size_t, const json&)>& done,
+                  app::Progress& progress) {
+  std::mutex mutex;
+  std::condition_variable ready_cv;
+  std::vector<std::optional<json>> results(n);
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < std::min<std::size_t>(jobs, n); ++t)
+    threads.emplace_back([&] {
+      for (std::size_t i; !stop && (i = next++) < n;) {
+        json record = work(i);
+        std::lock_guard lock(mutex);
+        results[i] = std::move(record);
+        ready_cv.notify_one();
+      }
+    });
+  bool completed = true;
+  std::size_t given = 0;
+  progress.draw(true);
+  while (given < n) {
+    std::unique_lock lock(mutex);
+    ready_cv.wait_for(lock, std::chrono::milliseconds(100),
+                      [&] { return results[given].has_value(); });
+    if (g_signal && !stop) {
+      stop = true;
+      completed = false;
+    }
+    while (given < n && results[given]) {
+      json record = std::move(*results[given]);
+      results[given].reset();
+      lock.unlock();
+      progress.clear();
+      done(given, record);
+      progress.add(record);
+      ++given;
+      lock.lock();
+    }
+    lock.unlock();
+    progress.draw();
+    if (stop && next >= n) break;
+    if (stop) {
+      // Wait for the files in flight, then hand over what finished in order.
+      for (auto& t : threads) t.join();
+      threads.clear();
+      std::lock_guard relock(mutex);
+      while (given < n && results[given]) {
+        progress.clear();
+        done(given, *results[given]);
+        progress.add(*results[given]);
+        ++given;
+      }
+      break;
+    }
+  }
+  for (auto& t : threads) t.join();
+  progress.clear();
+  return completed && given == n;
 }
 
 }  // namespace
@@ -57,7 +168,8 @@ int main(int argc, char** argv) {
 
   CLI::App app{"herscan-loudness " HERSCAN_VERSION_STRING
                " — EBU R128 / BS.1770-4 loudness and ReplayGain 2.0,\n"
-               "per file and per album. Measures at the native rate; computes nothing else.",
+               "per file and per album, and ReplayGain tags written safely (--tag).\n"
+               "Measures at the native rate; computes nothing else.",
                "herscan-loudness"};
   app.footer(
       "Columns: integrated loudness (LUFS), loudness range (LU, EBU Tech 3342), maximum\n"
@@ -68,32 +180,94 @@ int main(int argc, char** argv) {
       "Examples:\n"
       "  herscan-loudness master.wav                       a table on a terminal\n"
       "  herscan-loudness --album disc1/*.flac             per track, then the album\n"
+      "  herscan-loudness ~/Music --album-per-folder       every folder an album\n"
+      "  herscan-loudness --tag --album-per-folder ~/Music ReplayGain tags, rsgain's easy mode\n"
+      "  herscan-loudness --tag --dry-run track.flac       what would be written, old -> new\n"
       "  herscan-loudness track.flac --frames | jq .frames.short_term_lufs\n"
       "\n"
-      "Exit status: 0 all files measured, 1 some files failed, 2 usage error.");
+      "Exit status: 0 all files measured (and tagged), 1 some files failed (each has an error\n"
+      "record; a file that failed is never changed), 2 usage error, 130/143 interrupted.");
   std::vector<std::string> paths;
-  std::string format_name, output_path;
-  bool album = false, frames = false, no_true_peak = false, strict = false;
-  app.add_option("FILE", paths, "Audio files")->required();
+  std::string format_name, output_path, clip = "n";
+  bool album = false, album_per_folder = false, frames = false, no_true_peak = false,
+       strict = false, quiet = false;
+  bool tag = false, remove = false, dry_run = false, skip_tagged = false, tag_true_peak = false,
+       opus_replaygain = false;
+  double target_lufs = -18, max_peak_db = 0;
+  int id3v2_version = 4;
+  unsigned jobs = 0;
+  app::InputFilters filters;
+  app.add_option("PATH", paths, "Audio files and folders (walked recursively)")->required();
   app.add_flag("--album", album,
                "Add a record with the album values over all files (ReplayGain album gain)");
+  app.add_flag("--album-per-folder", album_per_folder,
+               "Every folder of audio files is one album: album values per folder, never "
+               "across folders");
   app.add_flag("--frames", frames,
                "Add momentary and short-term loudness every 100 ms under \"frames\"");
   app.add_flag("--no-true-peak", no_true_peak, "Skip the oversampled true peak (faster)");
   app.add_flag("--strict", strict,
                "Refuse damaged files (cut, misstated header, corrupt frames, NaN samples) instead "
-               "of measuring what decodes with a warning");
+               "of measuring what decodes with a warning (always so with --tag)");
   app.add_option("-f,--format", format_name,
                  "text, json, jsonl or csv (default: text on a terminal, jsonl otherwise)")
       ->check(CLI::IsMember({"text", "json", "jsonl", "csv"}));
   app.add_option("-o,--output", output_path,
                  "Write results to FILE atomically (.json, .jsonl, .csv, .txt)");
+  app.add_option("-j,--jobs", jobs, "Files measured at once (default: every core)");
+  app.add_option("--include", filters.include,
+                 "In folders, only files matching this glob (repeatable; e.g. '*.flac')");
+  app.add_option("--exclude", filters.exclude,
+                 "In folders, leave out files matching this glob (repeatable)");
+  app.add_flag("-q,--quiet", quiet, "No progress bar or summary (errors are still reported)");
+  auto* tagging = app.add_option_group("Tagging", "ReplayGain tags (docs/loudness.md)");
+  tagging->add_flag("--tag", tag,
+                    "Write ReplayGain 2.0 tags (REPLAYGAIN_*; Opus: R128_* Q7.8) into the files; "
+                    "with --album or --album-per-folder also the album tags");
+  tagging->add_flag("--remove", remove,
+                    "Remove the ReplayGain and R128 tags herscan writes (REPLAYGAIN_*, R128_*)");
+  tagging->add_flag("--dry-run", dry_run,
+                    "With --tag or --remove: report what would change (old -> new per tag), "
+                    "change nothing");
+  tagging->add_flag("--skip-tagged", skip_tagged,
+                    "With --tag: leave files that carry every tag this run would write "
+                    "untouched, unmeasured (an album folder only when all its files do)");
+  tagging->add_option("--target-lufs", target_lufs,
+                      "ReplayGain reference loudness (default -18, ReplayGain 2.0)")
+      ->check(CLI::Range(-70.0, 0.0));
+  tagging->add_flag("--true-peak", tag_true_peak,
+                    "Peak tags (and --clip) from the true peak instead of the sample peak");
+  tagging->add_option("--clip", clip,
+                      "Clipping protection, as rsgain -c: n none (default), p lower positive "
+                      "gains only, a lower any gain, so that peak + gain <= --max-peak")
+      ->check(CLI::IsMember({"n", "p", "a"}));
+  tagging->add_option("--max-peak", max_peak_db,
+                      "Clipping protection's ceiling in dB (default 0; dBTP with --true-peak)")
+      ->check(CLI::Range(-30.0, 6.0));
+  tagging->add_option("--id3v2-version", id3v2_version, "MP3: ID3v2.4 (default) or ID3v2.3")
+      ->check(CLI::IsMember({3, 4}));
+  tagging->add_flag("--opus-replaygain", opus_replaygain,
+                    "Opus: write REPLAYGAIN_* as well as R128_* (RFC 7845 advises against it)");
   app.set_version_flag("-V,--version", "herscan-loudness " HERSCAN_VERSION_STRING);
   try {
-    app.parse(argc, argv);
+    app::NormalisedArgs args(argc, argv);
+    app.parse(args.argc(), args.argv());
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
+  auto usage = [](const char* message) {
+    std::fprintf(stderr, "herscan-loudness: %s\n", message);
+    return kExitUsage;
+  };
+  if (album && album_per_folder) return usage("--album and --album-per-folder exclude each other");
+  if (tag && remove) return usage("--tag and --remove exclude each other");
+  const bool tagging_run = tag || remove;
+  if (!tagging_run && (dry_run || skip_tagged || tag_true_peak))
+    return usage("--dry-run, --skip-tagged and --true-peak go with --tag (or --remove)");
+  if (remove && skip_tagged) return usage("--skip-tagged goes with --tag, not --remove");
+  if (tag_true_peak && no_true_peak) return usage("--true-peak needs the true peak measured");
+  if (tagging_run && !app::tagging_available())
+    return usage("this build has no TagLib (built with -DHERSCAN_TAGLIB=OFF): cannot tag");
 
   herscan::ProfileOptions options;
   options.features = herscan::FeatureSet(herscan::Feature::loudness);
@@ -101,36 +275,187 @@ int main(int argc, char** argv) {
   options.frames = frames;
   options.strict = strict;
 
-  herscan::app::Output::Options out_options;
+  app::TagOptions tag_options;
+  tag_options.action = remove ? app::TagAction::remove : app::TagAction::write;
+  tag_options.dry_run = dry_run;
+  tag_options.skip_tagged = skip_tagged;
+  app::TagPolicy& policy = tag_options.policy;
+  policy.target_lufs = target_lufs;
+  policy.true_peak = tag_true_peak;
+  policy.clip = clip == "a" ? app::ClipMode::always
+                            : clip == "p" ? app::ClipMode::positive : app::ClipMode::none;
+  policy.max_peak_db = max_peak_db;
+  policy.album = album || album_per_folder;
+  policy.opus_replaygain = opus_replaygain;
+  policy.id3v2_version = id3v2_version;
+
+  std::vector<std::string> empty_folders;
+  const std::vector<app::Input> inputs = app::collect_inputs(paths, filters, &empty_folders);
+  for (const auto& folder : empty_folders)
+    std::fprintf(stderr, "herscan-loudness: %s: no audio files found\n", folder.c_str());
+  const std::size_t n = inputs.size();
+
+  // Albums: group g of each input (-1: none), in the order the groups first appear.
+  std::vector<int> group(n, -1);
+  std::vector<std::string> group_folder;
+  std::vector<std::size_t> group_last;  // the index of each group's last file
+  if (album || album_per_folder) {
+    std::map<std::string, int> ids;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (inputs[i].error) continue;
+      const std::string key = album ? "" : fs::path(inputs[i].path).parent_path().string();
+      auto [it, fresh] = ids.try_emplace(key, int(group_folder.size()));
+      if (fresh) {
+        group_folder.push_back(key.empty() && album_per_folder ? "." : key);
+        group_last.push_back(i);
+      }
+      group[i] = it->second;
+      group_last[std::size_t(it->second)] = i;
+    }
+  }
+
+  app::Output::Options out_options;
   out_options.tool = "herscan-loudness";
   out_options.format_name = format_name;
   out_options.output_path = output_path;
-  out_options.single_object = paths.size() == 1 && !album;
-  out_options.skeleton = herscan::app::skeleton(options);
+  std::error_code ec;
+  out_options.single_object =
+      paths.size() == 1 && !fs::is_directory(paths.front(), ec) && group_folder.empty();
+  out_options.skeleton = app::skeleton(options);
   out_options.text = &table_row;
   out_options.text_header = kHeader;
-  auto output = herscan::app::Output::open(out_options);
+  auto output = app::Output::open(out_options);
   if (!output) return kExitUsage;
 
-  int failed = 0;
-  std::vector<herscan::LoudnessResult> tracks;
-  json album_files = json::array();
-  for (const std::string& path : paths) {
-    json record = herscan::app::analyze_record(path, options);
-    if (record.contains("error")) {
-      ++failed;
-    } else if (album) {
-      tracks.push_back(*herscan::app::last_profile().loudness);
-      album_files.push_back(path);
-    }
-    if (!output->write(record)) return failed ? kExitSomeFailed : kExitOk;
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
+  const unsigned threads = jobs ? jobs : std::max(1u, std::thread::hardware_concurrency());
+  const bool bar = !quiet && ::isatty(STDERR_FILENO);
+  const bool summarise = !quiet && (n > 1 || n != paths.size());
+  const app::TagOptions* tagging_options = tagging_run ? &tag_options : nullptr;
+  auto input_error = [&](std::size_t i) {
+    return herscan::error_record(inputs[i].path, *inputs[i].error, inputs[i].error_message);
+  };
+
+  // --skip-tagged: which files (or, per album, which albums) already carry every tag.
+  std::vector<bool> skip(n, false);
+  if (skip_tagged) {
+    std::vector<bool> tagged(n, false);
+    app::Progress checking("herscan-loudness", n, bar);
+    run_parallel(
+        n, threads,
+        [&](std::size_t i) {
+          tagged[i] = !inputs[i].error &&
+                      app::has_every_tag(inputs[i].path, tag_options, group[i] >= 0);
+          return json::object();
+        },
+        [](std::size_t, const json&) {}, checking);
+    std::vector<bool> group_tagged(group_folder.size(), true);
+    for (std::size_t i = 0; i < n; ++i)
+      if (group[i] >= 0 && !tagged[i]) group_tagged[std::size_t(group[i])] = false;
+    for (std::size_t i = 0; i < n; ++i)
+      skip[i] = tagged[i] && (group[i] < 0 || group_tagged[std::size_t(group[i])]);
   }
-  if (album && !tracks.empty()) {
-    json record = {{"schema", herscan::profile_schema_id},
-                   {"album", album_files},
-                   {"loudness", herscan::to_json(herscan::album_loudness(tracks))}};
-    if (!output->write(record)) return failed ? kExitSomeFailed : kExitOk;
+
+  // Step 1: measure (and, without albums, tag at once). Step 2 (albums): album values, then tag.
+  std::vector<app::Measured> measured(group_folder.empty() ? 0 : n);
+  int exit_code = kExitOk;
+  bool interrupted = false;
+  auto emit = [&](const json& record) {
+    if (record.contains("error")) exit_code = kExitSomeFailed;
+    if (!output->write(record)) std::_Exit(exit_code);  // `| head`: the reader left
+  };
+  std::vector<herscan::LoudnessResult> albums(group_folder.size());
+  std::vector<bool> album_defined(group_folder.size(), false);
+  auto album_record = [&](std::size_t g) {
+    json files = json::array();
+    for (std::size_t i = 0; i < n; ++i)
+      if (group[i] == int(g) && measured[i].loudness) files.push_back(inputs[i].path);
+    json record = {{"schema", herscan::profile_schema_id}, {"album", files}};
+    if (album_per_folder) record["folder"] = group_folder[g];
+    record["loudness"] = herscan::to_json(albums[g]);
+    return record;
+  };
+
+  app::Progress progress("herscan-loudness", n, bar);
+  if (group_folder.empty()) {
+    interrupted = !run_parallel(
+        n, threads,
+        [&](std::size_t i) -> json {
+          if (inputs[i].error) return input_error(i);
+          if (skip[i]) return app::skipped_record(inputs[i].path);
+          app::Measured m = app::measure(inputs[i].path, options, tagging_options);
+          return tagging_run ? app::tag(m, nullptr, tag_options) : m.record;
+        },
+        [&](std::size_t, const json& record) { emit(record); }, progress);
+  } else {
+    const bool measure_only = !tagging_run;
+    app::Progress measuring("herscan-loudness", n, bar && !measure_only);
+    app::Progress& first = measure_only ? progress : measuring;
+    std::vector<std::size_t> group_pending(group_folder.size(), 0);
+    for (std::size_t i = 0; i < n; ++i)
+      if (group[i] >= 0) ++group_pending[std::size_t(group[i])];
+    auto close_album = [&](std::size_t i) {
+      if (group[i] < 0) return;
+      const auto g = std::size_t(group[i]);
+      if (i != group_last[g]) return;
+      std::vector<herscan::LoudnessResult> tracks;
+      for (std::size_t k = 0; k < n; ++k)
+        if (group[k] == int(g) && measured[k].loudness) tracks.push_back(*measured[k].loudness);
+      if (tracks.empty()) return;
+      albums[g] = herscan::album_loudness(tracks);
+      album_defined[g] = true;
+    };
+    interrupted = !run_parallel(
+        n, threads,
+        [&](std::size_t i) -> json {
+          if (inputs[i].error) return measured[i].record = input_error(i);
+          if (skip[i]) return measured[i].record = app::skipped_record(inputs[i].path);
+          measured[i] = app::measure(inputs[i].path, options, tagging_options);
+          return measured[i].record;
+        },
+        [&](std::size_t i, const json& record) {
+          if (!measure_only) return;
+          emit(record);
+          close_album(i);
+          if (group[i] >= 0 && album_defined[std::size_t(group[i])] &&
+              i == group_last[std::size_t(group[i])])
+            emit(album_record(std::size_t(group[i])));
+        },
+        first);
+    if (!measure_only && !interrupted) {
+      for (std::size_t i = 0; i < n; ++i) close_album(i);
+      interrupted = !run_parallel(
+          n, threads,
+          [&](std::size_t i) -> json {
+            const app::Measured& m = measured[i];
+            if (!m.loudness || m.record.contains("replaygain_tags")) return m.record;
+            const int g = group[i];
+            const bool defined = g >= 0 && album_defined[std::size_t(g)];
+            return app::tag(m, defined ? &albums[std::size_t(g)] : nullptr, tag_options);
+          },
+          [&](std::size_t i, const json& record) {
+            emit(record);
+            const int g = group[i];
+            if (g >= 0 && album_defined[std::size_t(g)] && i == group_last[std::size_t(g)] &&
+                !skip[i])
+              emit(album_record(std::size_t(g)));
+          },
+          progress);
+    }
+  }
+  if (interrupted) {
+    output->interrupt();
+    std::fprintf(stderr, "herscan-loudness: interrupted\n");
+    if (summarise) std::fprintf(stderr, "%s\n", progress.summary().c_str());
+    return 128 + (g_signal ? int(g_signal) : SIGINT);
   }
   if (!output->close()) return kExitSomeFailed;
-  return failed ? kExitSomeFailed : kExitOk;
+  if (summarise) std::fprintf(stderr, "%s\n", progress.summary().c_str());
+  return exit_code;
 }

@@ -30,6 +30,12 @@ enum class ErrorCode {
   too_short,          // not produced: short files get degenerate profiles (codes stay stable)
   internal,           // a bug in herscan or a library it uses
   crashed,            // the analysis process died on this file (herscan --isolate, docs/scaling.md)
+  // Tagging (herscan-loudness --tag, docs/loudness.md): the file is left as it was.
+  not_taggable,   // a format herscan does not tag (WAV, AIFF, ...), or a hard-linked file
+  read_only,      // the file, or its folder, is not writable
+  changed,        // the file changed while it was being measured and tagged
+  write_failed,   // writing the tagged copy failed (a full disk, an I/O error)
+  verify_failed,  // the tagged copy did not decode to the same audio or lost other tags
 };
 
 /// Stable snake_case name of a code, as written in JSON error records ("not_audio", ...).

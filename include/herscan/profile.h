@@ -80,6 +80,10 @@ struct ProfileOptions {
   KeyProfile key_profile = KeyProfile::herscan;
   TempoConfig tempo;
   bool strict = false;  ///< analyze_file(): damage warnings are errors (ReadOptions::strict)
+  /// Called with every decoded block (interleaved, native rate, as the loudness meter sees it),
+  /// in order, on the analysing thread: for tools that also hash or keep the samples (the
+  /// ReplayGain tagger hashes them to verify a rewritten file). Empty: not called.
+  std::function<void(std::span<const float> interleaved)> on_samples;
   void validate() const;
 };
 

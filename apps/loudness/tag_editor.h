@@ -1,0 +1,78 @@
+// The ReplayGain tags of one file, read and rewritten in memory with TagLib: which tag flavour a
+// format carries, the ReplayGain and R128 values it has now, and the file's bytes with new ones.
+// Everything else in the file (other tags, pictures, the audio) is left as TagLib found it; the
+// caller verifies that (others_digest(), and the decoded audio) before anything reaches the disk.
+// docs/loudness.md "Tagging".
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "herscan/audio_file.h"
+
+namespace herscan::app {
+
+/// Where a format keeps ReplayGain values.
+enum class TagFlavour {
+  vorbis_comment,  ///< FLAC, Ogg Vorbis: REPLAYGAIN_* Vorbis comments
+  opus,            ///< Ogg Opus: R128_TRACK_GAIN / R128_ALBUM_GAIN comments (RFC 7845)
+  id3v2,           ///< MP3: ID3v2 TXXX frames (v2.4 by default, v2.3 on request)
+  mp4,             ///< M4A/MP4: iTunes freeform atoms ----:com.apple.iTunes:replaygain_*
+  apev2,           ///< WavPack, Monkey's Audio: APEv2 items
+};
+
+/// What a file is for tagging: the flavour and the TagLib file type that writes it.
+struct TagFormat {
+  TagFlavour flavour;
+  std::string kind;  ///< "FLAC", "Ogg Vorbis", "Opus", "MP3", "MP4", "WavPack", "APE"
+};
+
+/// The tag format of decoded audio (its container and codec), or nullopt for a format herscan
+/// does not tag (WAV, AIFF, AAC in ADTS, Matroska, ...).
+std::optional<TagFormat> tag_format(const AudioInfo& info);
+
+/// "Vorbis comments", "R128 Vorbis comments", "ID3v2.4", "iTunes freeform atoms", "APEv2".
+std::string flavour_name(TagFlavour flavour, int id3v2_version);
+
+/// Tag name (upper case: REPLAYGAIN_TRACK_GAIN, R128_TRACK_GAIN, ...) → value text.
+using TagValues = std::map<std::string, std::string>;
+
+/// The names herscan writes and removes (the five REPLAYGAIN_* and the two R128_*).
+const std::vector<std::string>& replaygain_tag_names();
+
+/// True when herscan was built with TagLib (HERSCAN_TAGLIB).
+bool tagging_available();
+
+/// One file's bytes opened with TagLib. Not thread-safe; distinct editors may run concurrently.
+class TagEditor {
+ public:
+  /// Parses `bytes` as `format`. Throws herscan::Error(not_audio) when TagLib cannot parse
+  /// them, (internal) when built without TagLib. `id3v2_version` (3 or 4) is what save() writes.
+  TagEditor(const TagFormat& format, std::string bytes, int id3v2_version = 4);
+  ~TagEditor();
+  TagEditor(const TagEditor&) = delete;
+  TagEditor& operator=(const TagEditor&) = delete;
+
+  /// The ReplayGain/R128 tags present (names matched case-insensitively, reported upper case;
+  /// the first value of a repeated tag).
+  TagValues replaygain() const;
+  /// Sets each tag in `set` (replacing every other spelling of its name) and removes each name
+  /// in `remove`.
+  void apply(const TagValues& set, const std::vector<std::string>& remove);
+  /// The file's bytes with the changes. Throws herscan::Error(internal) when TagLib refuses.
+  std::string save();
+  /// A digest of everything but the ReplayGain tags: every other tag (names and values, in
+  /// TagLib's property map and the items it does not map) and every embedded picture's bytes.
+  /// Equal before and after apply()+save() (re-parsed) when nothing else was touched.
+  std::string others_digest() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace herscan::app

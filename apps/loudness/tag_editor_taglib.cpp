@@ -1,0 +1,282 @@
+// TagEditor on TagLib: the file is parsed from a ByteVectorStream and saved back into it, so
+// that TagLib never touches the disk (the caller writes, verifies and renames; safe_rewrite.h).
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+
+#include <taglib/apefile.h>
+#include <taglib/apeitem.h>
+#include <taglib/apetag.h>
+#include <taglib/attachedpictureframe.h>
+#include <taglib/flacfile.h>
+#include <taglib/flacpicture.h>
+#include <taglib/id3v2tag.h>
+#include <taglib/mp4file.h>
+#include <taglib/mp4tag.h>
+#include <taglib/mpegfile.h>
+#include <taglib/opusfile.h>
+#include <taglib/tbytevectorstream.h>
+#include <taglib/textidentificationframe.h>
+#include <taglib/tpropertymap.h>
+#include <taglib/vorbisfile.h>
+#include <taglib/wavpackfile.h>
+#include <taglib/xiphcomment.h>
+
+#include "herscan/error.h"
+#include "loudness/tag_editor.h"
+
+namespace herscan::app {
+namespace {
+
+constexpr const char* kItunesPrefix = "----:com.apple.iTunes:";
+
+std::string upper(std::string s) {
+  for (char& c : s) c = char(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool is_replaygain_name(const std::string& name) {
+  const auto& names = replaygain_tag_names();
+  return std::find(names.begin(), names.end(), upper(name)) != names.end();
+}
+
+std::string utf8(const TagLib::String& s) {
+  return s.to8Bit(true);
+}
+
+TagLib::String tl(const std::string& s) {
+  return TagLib::String(s, TagLib::String::UTF8);
+}
+
+// A running digest: FNV-1a over length-prefixed fields (no field boundary is ambiguous).
+class Digest {
+ public:
+  void add(const char* data, std::size_t n) {
+    mix_length(n);
+    for (std::size_t i = 0; i < n; ++i) h_ = (h_ ^ static_cast<unsigned char>(data[i])) * kPrime;
+  }
+  void add(const std::string& s) { add(s.data(), s.size()); }
+  void add(const TagLib::ByteVector& v) { add(v.data(), v.size()); }
+  std::string hex() const {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h_));
+    return buf;
+  }
+
+ private:
+  static constexpr std::uint64_t kPrime = 1099511628211ull;
+  void mix_length(std::size_t n) {
+    for (int i = 0; i < 8; ++i) h_ = (h_ ^ ((n >> (8 * i)) & 0xff)) * kPrime;
+  }
+  std::uint64_t h_ = 14695981039346656037ull;
+};
+
+}  // namespace
+
+bool tagging_available() {
+  return true;
+}
+
+struct TagEditor::Impl {
+  TagFormat format;
+  int id3v2_version = 4;
+  TagLib::ByteVectorStream stream;
+  std::unique_ptr<TagLib::File> file;
+
+  Impl(const TagFormat& f, const std::string& bytes, int version)
+      : format(f),
+        id3v2_version(version),
+        stream(TagLib::ByteVector(bytes.data(), static_cast<unsigned>(bytes.size()))) {}
+
+  // The comment block of a Vorbis-comment format (created when absent).
+  TagLib::Ogg::XiphComment* xiph() const {
+    if (auto* f = dynamic_cast<TagLib::FLAC::File*>(file.get())) return f->xiphComment(true);
+    if (auto* f = dynamic_cast<TagLib::Ogg::Vorbis::File*>(file.get())) return f->tag();
+    if (auto* f = dynamic_cast<TagLib::Ogg::Opus::File*>(file.get())) return f->tag();
+    return nullptr;
+  }
+  TagLib::ID3v2::Tag* id3v2() const {
+    auto* f = dynamic_cast<TagLib::MPEG::File*>(file.get());
+    return f ? f->ID3v2Tag(true) : nullptr;
+  }
+  TagLib::MP4::Tag* mp4() const {
+    auto* f = dynamic_cast<TagLib::MP4::File*>(file.get());
+    return f ? f->tag() : nullptr;
+  }
+  TagLib::APE::Tag* ape() const {
+    if (auto* f = dynamic_cast<TagLib::WavPack::File*>(file.get())) return f->APETag(true);
+    if (auto* f = dynamic_cast<TagLib::APE::File*>(file.get())) return f->APETag(true);
+    return nullptr;
+  }
+
+  // The ReplayGain TXXX frames, any spelling of the description.
+  std::vector<TagLib::ID3v2::UserTextIdentificationFrame*> txxx(TagLib::ID3v2::Tag* tag,
+                                                                const std::string* name) const {
+    std::vector<TagLib::ID3v2::UserTextIdentificationFrame*> found;
+    for (TagLib::ID3v2::Frame* frame : tag->frameList("TXXX")) {
+      auto* t = dynamic_cast<TagLib::ID3v2::UserTextIdentificationFrame*>(frame);
+      if (!t) continue;
+      const std::string description = upper(utf8(t->description()));
+      if (name ? description == *name : is_replaygain_name(description)) found.push_back(t);
+    }
+    return found;
+  }
+};
+
+TagEditor::TagEditor(const TagFormat& format, std::string bytes, int id3v2_version)
+    : impl_(std::make_unique<Impl>(format, bytes, id3v2_version)) {
+  bytes.clear();
+  bytes.shrink_to_fit();
+  TagLib::IOStream* s = &impl_->stream;
+  switch (format.flavour) {
+    case TagFlavour::vorbis_comment:
+      if (format.kind == "FLAC")
+        impl_->file = std::make_unique<TagLib::FLAC::File>(
+            s, TagLib::ID3v2::FrameFactory::instance(), false);
+      else
+        impl_->file = std::make_unique<TagLib::Ogg::Vorbis::File>(s, false);
+      break;
+    case TagFlavour::opus:
+      impl_->file = std::make_unique<TagLib::Ogg::Opus::File>(s, false);
+      break;
+    case TagFlavour::id3v2:
+      impl_->file = std::make_unique<TagLib::MPEG::File>(
+          s, TagLib::ID3v2::FrameFactory::instance(), false);
+      break;
+    case TagFlavour::mp4:
+      impl_->file = std::make_unique<TagLib::MP4::File>(s, false);
+      break;
+    case TagFlavour::apev2:
+      if (format.kind == "APE")
+        impl_->file = std::make_unique<TagLib::APE::File>(s, false);
+      else
+        impl_->file = std::make_unique<TagLib::WavPack::File>(s, false);
+      break;
+  }
+  if (!impl_->file || !impl_->file->isValid())
+    throw Error(ErrorCode::not_audio, "TagLib cannot parse it as " + format.kind);
+}
+
+TagEditor::~TagEditor() = default;
+
+TagValues TagEditor::replaygain() const {
+  TagValues values;
+  auto keep = [&](const std::string& name, const std::string& value) {
+    const std::string key = upper(name);
+    if (is_replaygain_name(key) && !values.count(key)) values[key] = value;
+  };
+  if (auto* x = impl_->xiph()) {
+    for (const auto& [name, list] : x->fieldListMap())
+      if (!list.isEmpty()) keep(utf8(name), utf8(list.front()));
+  } else if (auto* id3 = impl_->id3v2()) {
+    for (auto* t : impl_->txxx(id3, nullptr)) {
+      const TagLib::StringList fields = t->fieldList();  // description, then the values
+      if (fields.size() >= 2) keep(utf8(t->description()), utf8(fields[1]));
+    }
+  } else if (auto* mp4 = impl_->mp4()) {
+    const std::string prefix = kItunesPrefix;
+    for (const auto& [name, item] : mp4->itemMap()) {
+      const std::string key = utf8(name);
+      if (key.size() > prefix.size() && upper(key.substr(0, prefix.size())) == upper(prefix) &&
+          !item.toStringList().isEmpty())
+        keep(key.substr(prefix.size()), utf8(item.toStringList().front()));
+    }
+  } else if (auto* ape = impl_->ape()) {
+    for (const auto& [name, item] : ape->itemListMap())
+      if (item.type() == TagLib::APE::Item::Text && !item.values().isEmpty())
+        keep(utf8(name), utf8(item.values().front()));
+  }
+  return values;
+}
+
+void TagEditor::apply(const TagValues& set, const std::vector<std::string>& remove) {
+  std::vector<std::string> names = remove;
+  for (const auto& entry : set) names.push_back(entry.first);
+  if (auto* x = impl_->xiph()) {
+    for (const auto& name : names) x->removeFields(tl(name));
+    for (const auto& [name, value] : set) x->addField(tl(name), tl(value), true);
+  } else if (auto* id3 = impl_->id3v2()) {
+    for (const auto& name : names)
+      for (auto* t : impl_->txxx(id3, &name)) id3->removeFrame(t, true);
+    for (const auto& [name, value] : set) {
+      auto* frame = new TagLib::ID3v2::UserTextIdentificationFrame(TagLib::String::UTF8);
+      frame->setDescription(tl(name));
+      frame->setText(tl(value));
+      id3->addFrame(frame);
+    }
+  } else if (auto* mp4 = impl_->mp4()) {
+    const std::string prefix = kItunesPrefix;
+    std::vector<TagLib::String> doomed;
+    for (const auto& [key, item] : mp4->itemMap()) {
+      const std::string k = utf8(key);
+      if (k.size() <= prefix.size() || upper(k.substr(0, prefix.size())) != upper(prefix)) continue;
+      const std::string name = upper(k.substr(prefix.size()));
+      if (std::find(names.begin(), names.end(), name) != names.end()) doomed.push_back(key);
+    }
+    for (const auto& key : doomed) mp4->removeItem(key);
+    for (const auto& [name, value] : set) {
+      std::string lower = name;
+      for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+      mp4->setItem(tl(prefix + lower), TagLib::MP4::Item(TagLib::StringList(tl(value))));
+    }
+  } else if (auto* ape = impl_->ape()) {
+    for (const auto& name : names) ape->removeItem(tl(name));
+    for (const auto& [name, value] : set) ape->addValue(tl(name), tl(value), true);
+  }
+}
+
+std::string TagEditor::save() {
+  bool ok = false;
+  if (auto* f = dynamic_cast<TagLib::MPEG::File*>(impl_->file.get()))
+    ok = f->save(TagLib::MPEG::File::ID3v2, TagLib::File::StripNone,
+                 impl_->id3v2_version == 3 ? TagLib::ID3v2::v3 : TagLib::ID3v2::v4,
+                 TagLib::File::DoNotDuplicate);
+  else
+    ok = impl_->file->save();
+  if (!ok) throw Error(ErrorCode::internal, "TagLib could not write the tags of this " +
+                                                impl_->format.kind + " file");
+  const TagLib::ByteVector* data = impl_->stream.data();
+  return std::string(data->data(), data->size());
+}
+
+std::string TagEditor::others_digest() const {
+  Digest d;
+  TagLib::PropertyMap properties = impl_->file->properties();
+  for (const auto& [name, values] : properties) {
+    if (is_replaygain_name(utf8(name))) continue;
+    d.add(utf8(name));
+    for (const auto& v : values) d.add(utf8(v));
+  }
+  for (const auto& u : properties.unsupportedData()) {
+    const std::string name = utf8(u);
+    // A ReplayGain item TagLib does not map (TXXX/…, ----:com.apple.iTunes:…) is not "other".
+    const auto slash = name.rfind('/'), colon = name.rfind(':');
+    const std::string last =
+        name.substr(std::max(slash == std::string::npos ? 0 : slash + 1,
+                             colon == std::string::npos ? 0 : colon + 1));
+    if (!is_replaygain_name(last)) d.add(name);
+  }
+  // Pictures (and other binary items), which the property map leaves out.
+  if (auto* f = dynamic_cast<TagLib::FLAC::File*>(impl_->file.get()))
+    for (auto* p : f->pictureList()) d.add(p->data());
+  if (auto* x = impl_->xiph())
+    for (auto* p : x->pictureList()) d.add(p->data());
+  if (auto* id3 = impl_->id3v2())
+    for (TagLib::ID3v2::Frame* frame : id3->frameList("APIC"))
+      if (auto* p = dynamic_cast<TagLib::ID3v2::AttachedPictureFrame*>(frame))
+        d.add(p->picture());
+  if (auto* mp4 = impl_->mp4()) {
+    const auto& items = mp4->itemMap();
+    if (items.contains("covr"))
+      for (const auto& art : items["covr"].toCoverArtList()) d.add(art.data());
+  }
+  if (auto* ape = impl_->ape())
+    for (const auto& [name, item] : ape->itemListMap())
+      if (item.type() == TagLib::APE::Item::Binary) {
+        d.add(utf8(name));
+        d.add(item.binaryData());
+      }
+  return d.hex();
+}
+
+}  // namespace herscan::app
