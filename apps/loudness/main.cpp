@@ -67,13 +67,13 @@ std::string cell(const json& loudness, const char* key, int width) {
 // One table row: the numbers, then the file name (long names do not break the alignment); with
 // --tag, a line per tag change under it.
 std::string table_row(const json& record) {
-  std::string name = record.contains("album")
-                         ? "(album of " + std::to_string(record["album"].size()) + " files" +
-                               (record.contains("folder")
-                                    ? " in " + record["folder"].get<std::string>()
-                                    : std::string()) +
-                               ")"
-                         : record.value("file", "?");
+  std::string name =
+      record.contains("album")
+          ? "(album of " + std::to_string(record["album"].size()) + " files" +
+                (record.contains("folder") ? " in " + record["folder"].get<std::string>()
+                                           : std::string()) +
+                ")"
+          : record.value("file", "?");
   std::string row;
   if (record.contains("loudness")) {
     const json& l = record.at("loudness");
@@ -232,17 +232,20 @@ int main(int argc, char** argv) {
   tagging->add_flag("--skip-tagged", skip_tagged,
                     "With --tag: leave files that carry every tag this run would write "
                     "untouched, unmeasured (an album folder only when all its files do)");
-  tagging->add_option("--target-lufs", target_lufs,
-                      "ReplayGain reference loudness (default -18, ReplayGain 2.0)")
+  tagging
+      ->add_option("--target-lufs", target_lufs,
+                   "ReplayGain reference loudness (default -18, ReplayGain 2.0)")
       ->check(CLI::Range(-70.0, 0.0));
   tagging->add_flag("--true-peak", tag_true_peak,
                     "Peak tags (and --clip) from the true peak instead of the sample peak");
-  tagging->add_option("--clip", clip,
-                      "Clipping protection, as rsgain -c: n none (default), p lower positive "
-                      "gains only, a lower any gain, so that peak + gain <= --max-peak")
+  tagging
+      ->add_option("--clip", clip,
+                   "Clipping protection, as rsgain -c: n none (default), p lower positive "
+                   "gains only, a lower any gain, so that peak + gain <= --max-peak")
       ->check(CLI::IsMember({"n", "p", "a"}));
-  tagging->add_option("--max-peak", max_peak_db,
-                      "Clipping protection's ceiling in dB (default 0; dBTP with --true-peak)")
+  tagging
+      ->add_option("--max-peak", max_peak_db,
+                   "Clipping protection's ceiling in dB (default 0; dBTP with --true-peak)")
       ->check(CLI::Range(-30.0, 6.0));
   tagging->add_option("--id3v2-version", id3v2_version, "MP3: ID3v2.4 (default) or ID3v2.3")
       ->check(CLI::IsMember({3, 4}));
@@ -282,8 +285,9 @@ int main(int argc, char** argv) {
   app::TagPolicy& policy = tag_options.policy;
   policy.target_lufs = target_lufs;
   policy.true_peak = tag_true_peak;
-  policy.clip = clip == "a" ? app::ClipMode::always
-                            : clip == "p" ? app::ClipMode::positive : app::ClipMode::none;
+  policy.clip = clip == "a"   ? app::ClipMode::always
+                : clip == "p" ? app::ClipMode::positive
+                              : app::ClipMode::none;
   policy.max_peak_db = max_peak_db;
   policy.album = album || album_per_folder;
   policy.opus_replaygain = opus_replaygain;
@@ -345,13 +349,13 @@ int main(int argc, char** argv) {
   // --skip-tagged: which files (or, per album, which albums) already carry every tag.
   std::vector<bool> skip(n, false);
   if (skip_tagged) {
-    std::vector<bool> tagged(n, false);
+    std::vector<char> tagged(n, 0);  // not vector<bool>: the threads write neighbouring entries
     app::Progress checking("herscan-loudness", n, bar);
     run_parallel(
         n, threads,
         [&](std::size_t i) {
-          tagged[i] = !inputs[i].error &&
-                      app::has_every_tag(inputs[i].path, tag_options, group[i] >= 0);
+          tagged[i] =
+              !inputs[i].error && app::has_every_tag(inputs[i].path, tag_options, group[i] >= 0);
           return json::object();
         },
         [](std::size_t, const json&) {}, checking);

@@ -77,8 +77,8 @@ std::string format_q78(double db) {
   return std::to_string(static_cast<int>(q));
 }
 
-TagValues planned_tags(TagFlavour flavour, const LoudnessResult& track,
-                       const LoudnessResult* album, const TagPolicy& policy) {
+TagValues planned_tags(TagFlavour flavour, const LoudnessResult& track, const LoudnessResult* album,
+                       const TagPolicy& policy) {
   TagValues tags;
   const double track_gain = replaygain_gain_db(track, policy);
   const double album_gain = album ? replaygain_gain_db(*album, policy) : NAN;

@@ -18,8 +18,8 @@ namespace herscan::app {
 enum class ClipMode { none, positive, always };
 
 struct TagPolicy {
-  double target_lufs = -18;      ///< ReplayGain 2.0 reference loudness (REPLAYGAIN_* gains)
-  bool true_peak = false;        ///< peaks from the 4× oversampled true peak, not sample peak
+  double target_lufs = -18;  ///< ReplayGain 2.0 reference loudness (REPLAYGAIN_* gains)
+  bool true_peak = false;    ///< peaks from the 4× oversampled true peak, not sample peak
   ClipMode clip = ClipMode::none;
   double max_peak_db = 0;        ///< clipping protection's ceiling (dBFS, or dBTP with true_peak)
   bool album = false;            ///< also the album tags
@@ -44,8 +44,8 @@ std::string format_q78(double db);
 
 /// The tags to write for a track (and its album, or null), in `flavour`. Throws nothing; an
 /// undefined gain leaves its tags out.
-TagValues planned_tags(TagFlavour flavour, const LoudnessResult& track,
-                       const LoudnessResult* album, const TagPolicy& policy);
+TagValues planned_tags(TagFlavour flavour, const LoudnessResult& track, const LoudnessResult* album,
+                       const TagPolicy& policy);
 
 /// The names to delete: every ReplayGain/R128 name the flavour can hold that `planned` does not
 /// set (stale album tags after a track-only run are left alone unless `all`).

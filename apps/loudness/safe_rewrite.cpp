@@ -104,6 +104,10 @@ void check_replaceable(const std::string& path, const FileState& state) {
     throw Error(ErrorCode::not_taggable,
                 "has " + std::to_string(state.links) +
                     " hard links: replacing it would separate them (tag one link by hand)");
+  // The permission bits as well as access(): root may write anything, but a file its owner made
+  // read-only is one they meant to keep as it is.
+  if ((state.mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0)
+    throw Error(ErrorCode::read_only, "the file is read-only (no write permission)");
   if (::access(path.c_str(), W_OK) != 0)
     throw Error(ErrorCode::read_only, "the file is not writable (" + os_reason(errno) + ")");
   const fs::path folder = fs::path(path).parent_path();
@@ -158,8 +162,8 @@ void replace_file(const std::string& path, const std::string& bytes, const FileS
   try {
     try {
       if (::geteuid() == 0 && ::fchown(fd, expected.uid, expected.gid) != 0)
-        throw Error(ErrorCode::write_failed, "giving the copy the file's owner: " +
-                                                 os_reason(errno));
+        throw Error(ErrorCode::write_failed,
+                    "giving the copy the file's owner: " + os_reason(errno));
       if (::fchmod(fd, expected.mode & 07777) != 0)
         throw Error(ErrorCode::write_failed,
                     "giving the copy the file's permissions: " + os_reason(errno));
@@ -191,8 +195,9 @@ void replace_file(const std::string& path, const std::string& bytes, const FileS
       throw Error(ErrorCode::changed, "the file disappeared while it was tagged");
     }
     if (now != expected)
-      throw Error(ErrorCode::changed, "the file changed while it was measured and tagged; run "
-                                      "again");
+      throw Error(ErrorCode::changed,
+                  "the file changed while it was measured and tagged; run "
+                  "again");
     if (::rename(temp.c_str(), path.c_str()) != 0)
       throw Error(ErrorCode::write_failed, "renaming the tagged copy over it: " + os_reason(errno));
     renamed = true;

@@ -131,8 +131,8 @@ TagEditor::TagEditor(const TagFormat& format, std::string bytes, int id3v2_versi
   switch (format.flavour) {
     case TagFlavour::vorbis_comment:
       if (format.kind == "FLAC")
-        impl_->file = std::make_unique<TagLib::FLAC::File>(
-            s, TagLib::ID3v2::FrameFactory::instance(), false);
+        impl_->file =
+            std::make_unique<TagLib::FLAC::File>(s, TagLib::ID3v2::FrameFactory::instance(), false);
       else
         impl_->file = std::make_unique<TagLib::Ogg::Vorbis::File>(s, false);
       break;
@@ -140,8 +140,8 @@ TagEditor::TagEditor(const TagFormat& format, std::string bytes, int id3v2_versi
       impl_->file = std::make_unique<TagLib::Ogg::Opus::File>(s, false);
       break;
     case TagFlavour::id3v2:
-      impl_->file = std::make_unique<TagLib::MPEG::File>(
-          s, TagLib::ID3v2::FrameFactory::instance(), false);
+      impl_->file =
+          std::make_unique<TagLib::MPEG::File>(s, TagLib::ID3v2::FrameFactory::instance(), false);
       break;
     case TagFlavour::mp4:
       impl_->file = std::make_unique<TagLib::MP4::File>(s, false);
@@ -233,8 +233,9 @@ std::string TagEditor::save() {
                  TagLib::File::DoNotDuplicate);
   else
     ok = impl_->file->save();
-  if (!ok) throw Error(ErrorCode::internal, "TagLib could not write the tags of this " +
-                                                impl_->format.kind + " file");
+  if (!ok)
+    throw Error(ErrorCode::internal,
+                "TagLib could not write the tags of this " + impl_->format.kind + " file");
   const TagLib::ByteVector* data = impl_->stream.data();
   return std::string(data->data(), data->size());
 }
@@ -251,9 +252,8 @@ std::string TagEditor::others_digest() const {
     const std::string name = utf8(u);
     // A ReplayGain item TagLib does not map (TXXX/…, ----:com.apple.iTunes:…) is not "other".
     const auto slash = name.rfind('/'), colon = name.rfind(':');
-    const std::string last =
-        name.substr(std::max(slash == std::string::npos ? 0 : slash + 1,
-                             colon == std::string::npos ? 0 : colon + 1));
+    const std::string last = name.substr(std::max(slash == std::string::npos ? 0 : slash + 1,
+                                                  colon == std::string::npos ? 0 : colon + 1));
     if (!is_replaygain_name(last)) d.add(name);
   }
   // Pictures (and other binary items), which the property map leaves out.
@@ -263,8 +263,7 @@ std::string TagEditor::others_digest() const {
     for (auto* p : x->pictureList()) d.add(p->data());
   if (auto* id3 = impl_->id3v2())
     for (TagLib::ID3v2::Frame* frame : id3->frameList("APIC"))
-      if (auto* p = dynamic_cast<TagLib::ID3v2::AttachedPictureFrame*>(frame))
-        d.add(p->picture());
+      if (auto* p = dynamic_cast<TagLib::ID3v2::AttachedPictureFrame*>(frame)) d.add(p->picture());
   if (auto* mp4 = impl_->mp4()) {
     const auto& items = mp4->itemMap();
     if (items.contains("covr"))

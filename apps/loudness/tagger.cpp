@@ -30,8 +30,7 @@ json changes_json(const std::vector<TagChange>& changes) {
 }
 
 // The tags a run would give a file of `flavour`: their names, whatever the values.
-std::vector<std::string> names_written(TagFlavour flavour, const TagOptions& options,
-                                       bool album) {
+std::vector<std::string> names_written(TagFlavour flavour, const TagOptions& options, bool album) {
   LoudnessResult any;
   any.integrated_lufs = -20;
   any.sample_peak = any.true_peak = 0.5;
@@ -165,6 +164,7 @@ json tag(const Measured& m, const LoudnessResult* album, const TagOptions& optio
   const std::string path = m.record.value("file", m.real_path);
   try {
     const int version = options.policy.id3v2_version;
+    if (!options.dry_run) remove_stale_temporaries(m.real_path);
     TagEditor editor(*m.format, read_file_bytes(m.real_path, m.state), version);
     const TagValues present = editor.replaygain();
     TagValues planned;
@@ -190,7 +190,6 @@ json tag(const Measured& m, const LoudnessResult* album, const TagOptions& optio
         const std::string others = editor.others_digest();
         editor.apply(planned, removed);
         const std::string bytes = editor.save();
-        remove_stale_temporaries(m.real_path);
         replace_file(m.real_path, bytes, m.state, [&](const std::string& temporary) {
           verify_copy(temporary, m, planned, removed, others, version);
         });

@@ -29,7 +29,7 @@ struct TagOptions {
 
 /// A file after the first step.
 struct Measured {
-  nlohmann::ordered_json record;          ///< the loudness record, or the error record
+  nlohmann::ordered_json record;           ///< the loudness record, or the error record
   std::optional<LoudnessResult> loudness;  ///< when measured
   // For tagging:
   std::string real_path;  ///< symbolic links resolved: the file that is replaced
@@ -42,8 +42,7 @@ struct Measured {
 /// a file that cannot be tagged (its format, a read-only or hard-linked file) gets its error
 /// record here, before it is decoded; damaged files are refused (strict decoding: a cut or
 /// corrupt file is never rewritten). `options` are the profile options (loudness feature).
-Measured measure(const std::string& path, const ProfileOptions& options,
-                 const TagOptions* tagging);
+Measured measure(const std::string& path, const ProfileOptions& options, const TagOptions* tagging);
 
 /// True when --skip-tagged would skip the file: it carries every tag the run would write
 /// (names only: values are not compared, the file is not decoded). Errors count as not tagged.
