@@ -145,9 +145,16 @@ bool has_every_tag(const std::string& path, const TagOptions& tagging, bool albu
     if (!format) return false;
     const TagEditor editor(*format, read_file_bytes(real, state), tagging.policy.id3v2_version);
     const TagValues present = editor.replaygain();
-    for (const auto& name : names_written(format->flavour, tagging, album))
-      if (!present.count(name)) return false;
-    return true;
+    // A track too short or too quiet for a loudness of its own gets only the album tags: in
+    // album mode, the track tags must be all there or all absent.
+    std::size_t track_names = 0, track_present = 0;
+    for (const auto& name : names_written(format->flavour, tagging, album)) {
+      const bool track_tag = name.find("ALBUM") == std::string::npos;
+      track_names += track_tag;
+      track_present += track_tag && present.count(name);
+      if (!track_tag && !present.count(name)) return false;
+    }
+    return track_present == track_names || (album && track_present == 0);
   } catch (const std::exception&) {
     return false;  // measured, and its error reported, as any other file
   }

@@ -45,7 +45,9 @@ struct Measured {
 Measured measure(const std::string& path, const ProfileOptions& options, const TagOptions* tagging);
 
 /// True when --skip-tagged would skip the file: it carries every tag the run would write
-/// (names only: values are not compared, the file is not decoded). Errors count as not tagged.
+/// (names only: values are not compared, the file is not decoded); in album mode a file with
+/// the album tags and none of the track tags also counts (a track too short or silent for a
+/// loudness of its own is tagged so). Errors count as not tagged.
 bool has_every_tag(const std::string& path, const TagOptions& tagging, bool album);
 
 /// The second step: the record of `measured` with its "replaygain_tags" block, after writing
