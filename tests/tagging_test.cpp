@@ -524,6 +524,37 @@ TEST(TaggingSafety, FullDiskAndABadCopyLeaveTheOriginal) {
   EXPECT_EQ(hidden_files(dir.path()), std::vector<std::string>{});
 }
 
+// A real full disk: a tmpfs with room for the file and half of it again, mounted in a private
+// mount namespace (`unshare -rm`: the mount vanishes with the shell, whatever happens).
+TEST(TaggingSafety, ARealFullDiskLeavesTheOriginal) {
+  TempDir dir;
+  const fs::path original = dir / "original.flac", disk = dir / "disk";
+  make_track(original, 0.2);
+  fs::create_directories(disk);
+  const auto size_kb = fs::file_size(original) * 3 / 2 / 1024 + 4;
+  const std::string mount =
+      "mount -t tmpfs -o size=" + std::to_string(size_kb) + "k tmpfs " + quote(disk.string());
+  if (shell(dir, "unshare -rm sh -c " + quote(mount)).exit_code != 0)
+    GTEST_SKIP() << "cannot mount a tmpfs in a private namespace here (unshare -rm); the "
+                    "ENOSPC seam test covers the same path";
+  const fs::path copy = disk / "track.flac";
+  const std::string script =
+      mount + " && cp " + quote(original.string()) + " " + quote(copy.string()) + " && " +
+      quote(HERSCAN_LOUDNESS_EXE) + " --tag -f jsonl " + quote(copy.string()) + " > " +
+      quote((dir / "out.jsonl").string()) + " 2> " + quote((dir / "err.txt").string()) +
+      "; echo $? > " + quote((dir / "rc.txt").string()) + "; cmp -s " + quote(original.string()) +
+      " " + quote(copy.string()) + " && echo same > " + quote((dir / "cmp.txt").string()) +
+      "; ls -A " + quote(disk.string()) + " > " + quote((dir / "listing.txt").string());
+  ASSERT_EQ(shell(dir, "unshare -rm sh -c " + quote(script)).exit_code, 0);
+  EXPECT_EQ(read_file(dir / "rc.txt"), "1\n");
+  const auto records = json_lines(read_file(dir / "out.jsonl"));
+  ASSERT_EQ(records.size(), 1u) << read_file(dir / "err.txt");
+  EXPECT_EQ(records[0]["error"]["code"], "write_failed");
+  EXPECT_NE(read_file(dir / "err.txt").find("No space left on device"), std::string::npos);
+  EXPECT_EQ(read_file(dir / "cmp.txt"), "same\n");            // the original, byte for byte
+  EXPECT_EQ(read_file(dir / "listing.txt"), "track.flac\n");  // and no temporary left
+}
+
 TEST(TaggingSafety, AFileChangedDuringTheRunIsLeftAsTheOtherWriterLeftIt) {
   TempDir dir;
   const fs::path file = dir / "track.flac";
