@@ -3,6 +3,7 @@
 // gain, per file and per album (all files, or one album per folder), and with --tag the
 // ReplayGain tags written safely into the files. It decodes and measures at the native rate and
 // computes nothing else: no resampling, no FFT. docs/loudness.md is the manual.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -48,10 +49,12 @@ constexpr const char* kHeader =
 
 // SIGINT or SIGTERM: no new file is started; files being tagged finish (their rename is atomic
 // anyway), the output stays consistent. A second signal ends the process at once.
-volatile std::sig_atomic_t g_signal = 0;
+// (A lock-free atomic: the worker threads read it too.)
+std::atomic<int> g_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free);
 extern "C" void on_signal(int sig) {
-  if (g_signal) std::_Exit(128 + sig);
-  g_signal = sig;
+  if (g_signal.load()) std::_Exit(128 + sig);
+  g_signal.store(sig);
 }
 
 std::string cell(const json& loudness, const char* key, int width) {
@@ -98,8 +101,9 @@ std::string table_row(const json& record) {
 
 // Runs work(i) for i in [0, n) on `jobs` threads; the main thread hands each result to
 // done(i, record) in index order as soon as it and every earlier one are ready, and draws the
-// progress bar. Returns false when interrupted (SIGINT/SIGTERM): the files started finish,
-// no new one starts, the records of the finished ones in order are handed over.
+// progress bar. Returns false when interrupted (SIGINT/SIGTERM): no new file starts, the files
+// in flight finish, and every finished file's record is handed over (in order: every index
+// taken is finished once the threads are joined, so there is no gap).
 bool run_parallel(std::size_t n, unsigned jobs, const std::function<json(std::size_t)>& work,
                   const std::function<void(std::size_t, const json&)>& done,
                   app::Progress& progress) {
@@ -107,28 +111,18 @@ bool run_parallel(std::size_t n, unsigned jobs, const std::function<json(std::si
   std::condition_variable ready_cv;
   std::vector<std::optional<json>> results(n);
   std::atomic<std::size_t> next{0};
-  std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
   for (unsigned t = 0; t < std::min<std::size_t>(jobs, n); ++t)
     threads.emplace_back([&] {
-      for (std::size_t i; !stop && (i = next++) < n;) {
+      for (std::size_t i; !g_signal.load() && (i = next++) < n;) {
         json record = work(i);
         std::lock_guard lock(mutex);
         results[i] = std::move(record);
         ready_cv.notify_one();
       }
     });
-  bool completed = true;
   std::size_t given = 0;
-  progress.draw(true);
-  while (given < n) {
-    std::unique_lock lock(mutex);
-    ready_cv.wait_for(lock, std::chrono::milliseconds(100),
-                      [&] { return results[given].has_value(); });
-    if (g_signal && !stop) {
-      stop = true;
-      completed = false;
-    }
+  auto hand_over = [&](std::unique_lock<std::mutex>& lock) {
     while (given < n && results[given]) {
       json record = std::move(*results[given]);
       results[given].reset();
@@ -139,26 +133,31 @@ bool run_parallel(std::size_t n, unsigned jobs, const std::function<json(std::si
       ++given;
       lock.lock();
     }
-    lock.unlock();
-    progress.draw();
-    if (stop && next >= n) break;
-    if (stop) {
-      // Wait for the files in flight, then hand over what finished in order.
-      for (auto& t : threads) t.join();
-      threads.clear();
-      std::lock_guard relock(mutex);
-      while (given < n && results[given]) {
-        progress.clear();
-        done(given, *results[given]);
-        progress.add(*results[given]);
-        ++given;
-      }
+  };
+  bool interrupted = false;
+  progress.draw(true);
+  std::unique_lock lock(mutex);
+  while (given < n) {
+    ready_cv.wait_for(lock, std::chrono::milliseconds(100),
+                      [&] { return results[given].has_value(); });
+    hand_over(lock);
+    if (g_signal.load()) {
+      interrupted = true;
       break;
     }
+    lock.unlock();
+    progress.draw();
+    lock.lock();
   }
+  lock.unlock();
   for (auto& t : threads) t.join();
+  if (interrupted) {
+    lock.lock();
+    hand_over(lock);
+    lock.unlock();
+  }
   progress.clear();
-  return completed && given == n;
+  return !interrupted;
 }
 
 }  // namespace
@@ -299,6 +298,23 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "herscan-loudness: %s: no audio files found\n", folder.c_str());
   const std::size_t n = inputs.size();
 
+  // The same file reached twice (a symbolic link, overlapping arguments) is tagged and counted
+  // in an album once, at its first path; its albums are the folders files really are in.
+  std::vector<std::optional<std::string>> same_as(n);
+  std::vector<std::string> real_folder(n);
+  if (tagging_run || album || album_per_folder) {
+    std::map<std::pair<dev_t, ino_t>, std::size_t> seen;
+    for (std::size_t i = 0; i < n; ++i) {
+      struct stat st {};
+      if (inputs[i].error || ::stat(inputs[i].path.c_str(), &st) != 0) continue;
+      const auto [it, fresh] = seen.try_emplace({st.st_dev, st.st_ino}, i);
+      if (!fresh) same_as[i] = inputs[it->second].path;
+      std::error_code ec;
+      const fs::path real = fs::canonical(inputs[i].path, ec);
+      if (!ec) real_folder[i] = real.parent_path().string();
+    }
+  }
+
   // Albums: group g of each input (-1: none), in the order the groups first appear.
   std::vector<int> group(n, -1);
   std::vector<std::string> group_folder;
@@ -306,11 +322,12 @@ int main(int argc, char** argv) {
   if (album || album_per_folder) {
     std::map<std::string, int> ids;
     for (std::size_t i = 0; i < n; ++i) {
-      if (inputs[i].error) continue;
-      const std::string key = album ? "" : fs::path(inputs[i].path).parent_path().string();
+      if (inputs[i].error || same_as[i]) continue;
+      const std::string folder = fs::path(inputs[i].path).parent_path().string();
+      const std::string key = album ? "" : real_folder[i].empty() ? folder : real_folder[i];
       auto [it, fresh] = ids.try_emplace(key, int(group_folder.size()));
       if (fresh) {
-        group_folder.push_back(key.empty() && album_per_folder ? "." : key);
+        group_folder.push_back(album ? "" : folder.empty() ? "." : folder);
         group_last.push_back(i);
       }
       group[i] = it->second;
@@ -348,10 +365,11 @@ int main(int argc, char** argv) {
 
   // --skip-tagged: which files (or, per album, which albums) already carry every tag.
   std::vector<bool> skip(n, false);
+  bool interrupted = false;
   if (skip_tagged) {
     std::vector<char> tagged(n, 0);  // not vector<bool>: the threads write neighbouring entries
     app::Progress checking("herscan-loudness", n, bar);
-    run_parallel(
+    interrupted = !run_parallel(
         n, threads,
         [&](std::size_t i) {
           tagged[i] =
@@ -369,7 +387,6 @@ int main(int argc, char** argv) {
   // Step 1: measure (and, without albums, tag at once). Step 2 (albums): album values, then tag.
   std::vector<app::Measured> measured(group_folder.empty() ? 0 : n);
   int exit_code = kExitOk;
-  bool interrupted = false;
   auto emit = [&](const json& record) {
     if (record.contains("error")) exit_code = kExitSomeFailed;
     if (!output->write(record)) std::_Exit(exit_code);  // `| head`: the reader left
@@ -387,12 +404,15 @@ int main(int argc, char** argv) {
   };
 
   app::Progress progress("herscan-loudness", n, bar);
-  if (group_folder.empty()) {
+  if (interrupted) {
+    // Stopped while checking the tags: nothing measured, nothing written.
+  } else if (group_folder.empty()) {
     interrupted = !run_parallel(
         n, threads,
         [&](std::size_t i) -> json {
           if (inputs[i].error) return input_error(i);
           if (skip[i]) return app::skipped_record(inputs[i].path);
+          if (same_as[i] && tagging_run) return app::skipped_record(inputs[i].path, *same_as[i]);
           app::Measured m = app::measure(inputs[i].path, options, tagging_options);
           return tagging_run ? app::tag(m, nullptr, tag_options) : m.record;
         },
@@ -420,6 +440,8 @@ int main(int argc, char** argv) {
         [&](std::size_t i) -> json {
           if (inputs[i].error) return measured[i].record = input_error(i);
           if (skip[i]) return measured[i].record = app::skipped_record(inputs[i].path);
+          if (same_as[i] && tagging_run)
+            return measured[i].record = app::skipped_record(inputs[i].path, *same_as[i]);
           measured[i] = app::measure(inputs[i].path, options, tagging_options);
           return measured[i].record;
         },
@@ -457,7 +479,7 @@ int main(int argc, char** argv) {
     output->interrupt();
     std::fprintf(stderr, "herscan-loudness: interrupted\n");
     if (summarise) std::fprintf(stderr, "%s\n", progress.summary().c_str());
-    return 128 + (g_signal ? int(g_signal) : SIGINT);
+    return 128 + (g_signal.load() ? g_signal.load() : SIGINT);
   }
   if (!output->close()) return kExitSomeFailed;
   if (summarise) std::fprintf(stderr, "%s\n", progress.summary().c_str());

@@ -15,6 +15,9 @@ TagEditor::TagEditor(const TagFormat&, std::string, int) {
   throw Error(ErrorCode::internal, "built without TagLib (HERSCAN_TAGLIB=OFF): cannot tag");
 }
 TagEditor::~TagEditor() = default;
+int TagEditor::id3v2_version() const {
+  return 4;
+}
 TagValues TagEditor::replaygain() const {
   return {};
 }

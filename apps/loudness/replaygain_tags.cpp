@@ -27,7 +27,8 @@ bool is_q78(const std::string& name) {
 
 // A present value in the form herscan would write it (nullopt when it holds no number), so that
 // another tool's "-6.5 dB" or "+3.10 dB" compares equal to "-6.50 dB" and "3.10 dB".
-std::optional<std::string> normalised(const std::string& name, const std::string& value) {
+std::optional<std::string> normalised(const std::string& tag, const std::string& value) {
+  const std::string name = tag.substr(tag.find(':') == std::string::npos ? 0 : tag.find(':') + 1);
   char* end = nullptr;
   const double x = std::strtod(value.c_str(), &end);
   if (end == value.c_str() || !std::isfinite(x)) return std::nullopt;
@@ -87,12 +88,12 @@ TagValues planned_tags(TagFlavour flavour, const LoudnessResult& track, const Lo
     if (std::isfinite(track_gain)) {
       tags["REPLAYGAIN_TRACK_GAIN"] = format_gain(track_gain);
       tags["REPLAYGAIN_TRACK_PEAK"] = format_peak(replaygain_peak(track, policy));
-      tags["REPLAYGAIN_REFERENCE_LOUDNESS"] = format_reference(policy.target_lufs);
     }
     if (std::isfinite(album_gain)) {
       tags["REPLAYGAIN_ALBUM_GAIN"] = format_gain(album_gain);
       tags["REPLAYGAIN_ALBUM_PEAK"] = format_peak(replaygain_peak(*album, policy));
     }
+    if (!tags.empty()) tags["REPLAYGAIN_REFERENCE_LOUDNESS"] = format_reference(policy.target_lufs);
   }
   if (opus) {
     // Relative to -23 LUFS whatever the ReplayGain target (the RFC fixes the reference); the
@@ -112,10 +113,23 @@ TagValues planned_tags(TagFlavour flavour, const LoudnessResult& track, const Lo
 std::vector<std::string> stale_tags(TagFlavour flavour, const TagValues& present,
                                     const TagValues& planned, const TagPolicy& policy) {
   std::vector<std::string> stale;
-  // RFC 7845 §5.2.1: an Opus file SHOULD NOT carry REPLAYGAIN_* (players would apply both).
-  if (flavour == TagFlavour::opus && !policy.opus_replaygain)
-    for (const auto& [name, value] : present)
-      if (name.starts_with("REPLAYGAIN_") && !planned.count(name)) stale.push_back(name);
+  for (const auto& [name, value] : present) {
+    if (planned.count(name)) continue;
+    if (name.starts_with("APEv2:")) {
+      stale.push_back(name);  // an MP3's APEv2 copy: players preferring it would use old values
+    } else if (name.starts_with("REPLAYGAIN_") && flavour == TagFlavour::opus &&
+               !policy.opus_replaygain) {
+      stale.push_back(name);  // RFC 7845 §5.2.1: players would apply both
+    } else if (name.find("_ALBUM_") != std::string::npos && !policy.album) {
+      // A track-only run leaves album tags alone (they may come from an album run).
+    } else if (name.starts_with("R128_") && flavour != TagFlavour::opus) {
+      // Not a tag of this format's ReplayGain flavour: not herscan's to judge.
+    } else if (!planned.empty()) {
+      // A tag this run would write but has no value for (a track too short or silent for its
+      // own loudness, in an album): the old value would be wrong.
+      stale.push_back(name);
+    }
+  }
   return stale;
 }
 

@@ -24,7 +24,7 @@ struct TagPolicy {
   double max_peak_db = 0;        ///< clipping protection's ceiling (dBFS, or dBTP with true_peak)
   bool album = false;            ///< also the album tags
   bool opus_replaygain = false;  ///< Opus: REPLAYGAIN_* as well as R128_* (else none)
-  int id3v2_version = 4;         ///< 3 or 4
+  int id3v2_version = 0;         ///< 3 or 4; 0: the file's own, 4 for a new ID3v2 tag
 };
 
 /// The gain (dB) that brings `loudness` to `target_lufs`, lowered by `clip` so that the peak
@@ -47,8 +47,10 @@ std::string format_q78(double db);
 TagValues planned_tags(TagFlavour flavour, const LoudnessResult& track, const LoudnessResult* album,
                        const TagPolicy& policy);
 
-/// The names to delete: every ReplayGain/R128 name the flavour can hold that `planned` does not
-/// set (stale album tags after a track-only run are left alone unless `all`).
+/// The names to delete among those `present` and not `planned`: an MP3's APEv2 copies
+/// ("APEv2:…"), an Opus file's REPLAYGAIN_* (unless opus_replaygain), and a tag of the run's
+/// own set that it has no value for (the track tags of a track too short or silent for its own
+/// loudness, in an album). Left alone: album tags in a track-only run, R128_* outside Opus.
 std::vector<std::string> stale_tags(TagFlavour flavour, const TagValues& present,
                                     const TagValues& planned, const TagPolicy& policy);
 

@@ -2,7 +2,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -70,6 +72,31 @@ void write_all(int fd, const std::string& bytes) {
   if (enospc) throw Error(ErrorCode::write_failed, "writing the tagged copy: " + os_reason(ENOSPC));
 }
 
+// Gives the copy the original's extended attributes (POSIX ACLs and security labels are
+// some), or throws: a file that would lose one is not replaced.
+void copy_xattrs(const std::string& from, int to) {
+  ssize_t size = ::listxattr(from.c_str(), nullptr, 0);
+  if (size < 0) {
+    if (errno == ENOTSUP) return;
+    throw Error(ErrorCode::write_failed, "reading its extended attributes: " + os_reason(errno));
+  }
+  std::string names(std::size_t(size), '\0');
+  size = ::listxattr(from.c_str(), names.data(), names.size());
+  if (size < 0)
+    throw Error(ErrorCode::write_failed, "reading its extended attributes: " + os_reason(errno));
+  names.resize(std::size_t(size));
+  for (std::size_t at = 0; at < names.size();) {
+    const std::string name = names.c_str() + at;
+    at += name.size() + 1;
+    const ssize_t n = ::getxattr(from.c_str(), name.c_str(), nullptr, 0);
+    std::string value(n > 0 ? std::size_t(n) : 0, '\0');
+    if (n < 0 || ::getxattr(from.c_str(), name.c_str(), value.data(), value.size()) != n ||
+        ::fsetxattr(to, name.c_str(), value.data(), value.size(), 0) != 0)
+      throw Error(ErrorCode::write_failed, "cannot give the tagged copy its extended attribute " +
+                                               name + ": " + os_reason(errno));
+  }
+}
+
 void fsync_folder(const fs::path& folder) {
   const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return;
@@ -110,6 +137,11 @@ void check_replaceable(const std::string& path, const FileState& state) {
     throw Error(ErrorCode::read_only, "the file is read-only (no write permission)");
   if (::access(path.c_str(), W_OK) != 0)
     throw Error(ErrorCode::read_only, "the file is not writable (" + os_reason(errno) + ")");
+  // The copy that replaces it is created by this user; only root can give it back to another.
+  if (::geteuid() != 0 && state.uid != ::geteuid())
+    throw Error(ErrorCode::read_only, "it belongs to another user (uid " +
+                                          std::to_string(state.uid) +
+                                          "): the tagged copy would become yours");
   const fs::path folder = fs::path(path).parent_path();
   if (::access(folder.empty() ? "." : folder.c_str(), W_OK | X_OK) != 0)
     throw Error(ErrorCode::read_only, "its folder is not writable (" + os_reason(errno) + ")");
@@ -155,18 +187,27 @@ void replace_file(const std::string& path, const std::string& bytes, const FileS
                                                               : ErrorCode::write_failed,
                 "creating the tagged copy beside it: " + os_reason(err));
   }
+  // Locked while it exists: remove_stale_temporaries() of a run beside this one leaves it. The
+  // duplicate keeps the lock after `fd` is closed (flock locks belong to the open file).
+  ::flock(fd, LOCK_EX);
+  const int lock = ::dup(fd);
   bool renamed = false;
   auto cleanup = [&] {
     if (!renamed) ::unlink(temp.c_str());
+    if (lock >= 0) ::close(lock);
   };
   try {
     try {
-      if (::geteuid() == 0 && ::fchown(fd, expected.uid, expected.gid) != 0)
-        throw Error(ErrorCode::write_failed,
-                    "giving the copy the file's owner: " + os_reason(errno));
+      // Owner (root only: check_replaceable() refused other users' files) and group, then the
+      // mode (chown clears set-id bits), then the extended attributes (an ACL over the mode).
+      const uid_t owner = ::geteuid() == 0 ? expected.uid : uid_t(-1);
+      if (::fchown(fd, owner, expected.gid) != 0)
+        throw Error(ErrorCode::read_only,
+                    "cannot give the tagged copy the file's owner and group: " + os_reason(errno));
       if (::fchmod(fd, expected.mode & 07777) != 0)
         throw Error(ErrorCode::write_failed,
                     "giving the copy the file's permissions: " + os_reason(errno));
+      copy_xattrs(path, fd);
       write_all(fd, bytes);
       if (fault().kind == "corrupt" && !bytes.empty()) {
         const off_t at = off_t(bytes.size() * 3 / 4);
@@ -206,6 +247,7 @@ void replace_file(const std::string& path, const std::string& bytes, const FileS
     throw;
   }
   fsync_folder(folder);
+  cleanup();
 }
 
 void remove_stale_temporaries(const std::string& path) {
@@ -222,7 +264,14 @@ void remove_stale_temporaries(const std::string& path) {
       stale.push_back(n);
   }
   ::closedir(dir);
-  for (const auto& n : stale) ::unlink((folder / n).c_str());
+  // One whose writer is alive holds its lock; a killed writer's lock went with it.
+  for (const auto& n : stale) {
+    const fs::path p = folder / n;
+    const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) continue;
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) ::unlink(p.c_str());
+    ::close(fd);
+  }
 }
 
 }  // namespace herscan::app

@@ -30,15 +30,17 @@ struct FileState {
 /// The state of `path` (following links). Throws herscan::Error(not_found, unreadable, ...).
 FileState file_state(const std::string& path);
 
-/// Checks that `path` could be replaced: a regular file, one link, writable, in a writable
-/// folder. Throws herscan::Error(read_only / not_taggable) otherwise.
+/// Checks that `path` could be replaced: a regular file, one link, with a write permission bit,
+/// writable, in a writable folder, owned by this user (unless root). Throws
+/// herscan::Error(read_only / not_taggable / not_a_file) otherwise.
 void check_replaceable(const std::string& path, const FileState& state);
 
 /// The whole file, checked against `expected` (Error(changed) when it is no longer that file).
 std::string read_file_bytes(const std::string& path, const FileState& expected);
 
 /// Replaces `path` (a real path: no symbolic link) by `bytes`: writes them to a temporary file
-/// in its folder with its permissions (and owner, when running as root), fsyncs it, calls
+/// in its folder (locked while it exists) with its group, permissions and extended attributes
+/// (and owner, when running as root), fsyncs it, calls
 /// `verify(temporary_path)` (which throws to refuse), checks that `path` is still in `expected`
 /// state, renames, and fsyncs the folder. Throws herscan::Error: write_failed (with the OS
 /// reason: "No space left on device"), changed, read_only, or what `verify` threw; the
@@ -46,7 +48,7 @@ std::string read_file_bytes(const std::string& path, const FileState& expected);
 void replace_file(const std::string& path, const std::string& bytes, const FileState& expected,
                   const std::function<void(const std::string& temporary_path)>& verify);
 
-/// Removes temporaries an earlier, killed run left beside `path`.
+/// Removes temporaries an earlier, killed run left beside `path` (not one a live run holds).
 void remove_stale_temporaries(const std::string& path);
 
 }  // namespace herscan::app

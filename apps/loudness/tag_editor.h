@@ -51,23 +51,28 @@ bool tagging_available();
 class TagEditor {
  public:
   /// Parses `bytes` as `format`. Throws herscan::Error(not_audio) when TagLib cannot parse
-  /// them, (internal) when built without TagLib. `id3v2_version` (3 or 4) is what save() writes.
-  TagEditor(const TagFormat& format, std::string bytes, int id3v2_version = 4);
+  /// them, (internal) when built without TagLib. `id3v2_version` (3 or 4) is what save()
+  /// writes; 0: the version of the file's ID3v2 tag, 4 for a new one.
+  TagEditor(const TagFormat& format, std::string bytes, int id3v2_version = 0);
   ~TagEditor();
   TagEditor(const TagEditor&) = delete;
   TagEditor& operator=(const TagEditor&) = delete;
 
+  /// The ID3v2 version save() writes (MP3; 4 otherwise).
+  int id3v2_version() const;
   /// The ReplayGain/R128 tags present (names matched case-insensitively, reported upper case;
-  /// the first value of a repeated tag).
+  /// the first value of a repeated tag). An MP3's ReplayGain items in an APEv2 tag are
+  /// reported as "APEv2:REPLAYGAIN_…" (herscan writes ID3v2 and removes those).
   TagValues replaygain() const;
   /// Sets each tag in `set` (replacing every other spelling of its name) and removes each name
   /// in `remove`.
   void apply(const TagValues& set, const std::vector<std::string>& remove);
   /// The file's bytes with the changes. Throws herscan::Error(internal) when TagLib refuses.
   std::string save();
-  /// A digest of everything but the ReplayGain tags: every other tag (names and values, in
-  /// TagLib's property map and the items it does not map) and every embedded picture's bytes.
-  /// Equal before and after apply()+save() (re-parsed) when nothing else was touched.
+  /// A digest of everything but the ReplayGain tags: each tag the file carries (ID3v2 frames,
+  /// ID3v1, APEv2 items, Vorbis comments, MP4 atoms), every item's name and values, and every
+  /// embedded picture (type, MIME type, description, bytes). Equal before and after
+  /// apply()+save() (re-parsed) when nothing else was touched.
   std::string others_digest() const;
 
  private:

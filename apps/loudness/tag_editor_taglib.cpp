@@ -10,6 +10,8 @@
 #include <taglib/attachedpictureframe.h>
 #include <taglib/flacfile.h>
 #include <taglib/flacpicture.h>
+#include <taglib/id3v1tag.h>
+#include <taglib/id3v2header.h>
 #include <taglib/id3v2tag.h>
 #include <taglib/mp4file.h>
 #include <taglib/mp4tag.h>
@@ -29,6 +31,8 @@ namespace herscan::app {
 namespace {
 
 constexpr const char* kItunesPrefix = "----:com.apple.iTunes:";
+// How the ReplayGain items of an MP3's APEv2 tag are named in TagValues (always removed).
+const std::string kMp3ApePrefix = "APEv2:";
 
 std::string upper(std::string s) {
   for (char& c : s) c = char(std::toupper(static_cast<unsigned char>(c)));
@@ -108,6 +112,11 @@ struct TagEditor::Impl {
     if (auto* f = dynamic_cast<TagLib::APE::File*>(file.get())) return f->APETag(true);
     return nullptr;
   }
+  // An MP3's APEv2 tag (mp3gain and foobar2000 put ReplayGain there), when it has one.
+  TagLib::APE::Tag* mp3_ape() const {
+    auto* f = dynamic_cast<TagLib::MPEG::File*>(file.get());
+    return f && f->hasAPETag() ? f->APETag(false) : nullptr;
+  }
 
   // The ReplayGain TXXX frames, any spelling of the description.
   std::vector<TagLib::ID3v2::UserTextIdentificationFrame*> txxx(TagLib::ID3v2::Tag* tag,
@@ -155,6 +164,17 @@ TagEditor::TagEditor(const TagFormat& format, std::string bytes, int id3v2_versi
   }
   if (!impl_->file || !impl_->file->isValid())
     throw Error(ErrorCode::not_audio, "TagLib cannot parse it as " + format.kind);
+  // ID3v2: keep the version the file has (saving a v2.3 tag as v2.4 would convert, and can
+  // drop, other programs' frames), v2.4 for a new tag, unless one was asked for.
+  if (impl_->id3v2_version != 3 && impl_->id3v2_version != 4) {
+    auto* f = dynamic_cast<TagLib::MPEG::File*>(impl_->file.get());
+    impl_->id3v2_version =
+        f && f->hasID3v2Tag() && f->ID3v2Tag()->header()->majorVersion() == 3 ? 3 : 4;
+  }
+}
+
+int TagEditor::id3v2_version() const {
+  return impl_->id3v2_version;
 }
 
 TagEditor::~TagEditor() = default;
@@ -173,6 +193,11 @@ TagValues TagEditor::replaygain() const {
       const TagLib::StringList fields = t->fieldList();  // description, then the values
       if (fields.size() >= 2) keep(utf8(t->description()), utf8(fields[1]));
     }
+    if (auto* ape = impl_->mp3_ape())
+      for (const auto& [name, item] : ape->itemListMap())
+        if (item.type() == TagLib::APE::Item::Text && !item.values().isEmpty() &&
+            is_replaygain_name(utf8(name)))
+          values.try_emplace(kMp3ApePrefix + upper(utf8(name)), utf8(item.values().front()));
   } else if (auto* mp4 = impl_->mp4()) {
     const std::string prefix = kItunesPrefix;
     for (const auto& [name, item] : mp4->itemMap()) {
@@ -198,6 +223,9 @@ void TagEditor::apply(const TagValues& set, const std::vector<std::string>& remo
   } else if (auto* id3 = impl_->id3v2()) {
     for (const auto& name : names)
       for (auto* t : impl_->txxx(id3, &name)) id3->removeFrame(t, true);
+    if (auto* ape = impl_->mp3_ape())
+      for (const auto& name : names)
+        if (name.starts_with(kMp3ApePrefix)) ape->removeItem(tl(name.substr(kMp3ApePrefix.size())));
     for (const auto& [name, value] : set) {
       auto* frame = new TagLib::ID3v2::UserTextIdentificationFrame(TagLib::String::UTF8);
       frame->setDescription(tl(name));
@@ -228,7 +256,8 @@ void TagEditor::apply(const TagValues& set, const std::vector<std::string>& remo
 std::string TagEditor::save() {
   bool ok = false;
   if (auto* f = dynamic_cast<TagLib::MPEG::File*>(impl_->file.get()))
-    ok = f->save(TagLib::MPEG::File::ID3v2, TagLib::File::StripNone,
+    ok = f->save(TagLib::MPEG::File::ID3v2 | (f->hasAPETag() ? TagLib::MPEG::File::APE : 0),
+                 TagLib::File::StripNone,
                  impl_->id3v2_version == 3 ? TagLib::ID3v2::v3 : TagLib::ID3v2::v4,
                  TagLib::File::DoNotDuplicate);
   else
@@ -240,41 +269,135 @@ std::string TagEditor::save() {
   return std::string(data->data(), data->size());
 }
 
-std::string TagEditor::others_digest() const {
-  Digest d;
-  TagLib::PropertyMap properties = impl_->file->properties();
+// The digest: every tag of the file on its own (a file can carry several: an MP3 ID3v2, ID3v1
+// and APEv2, a FLAC file an ID3v2 tag before its comment block), each item with its name and
+// values, pictures with their type, MIME type, description and bytes. The ReplayGain items are
+// left out (they are what changes).
+namespace {
+
+void digest_properties(Digest& d, const TagLib::Tag* tag, const char* label) {
+  if (!tag) return;
+  d.add(std::string(label));
+  const TagLib::PropertyMap properties = tag->properties();
   for (const auto& [name, values] : properties) {
     if (is_replaygain_name(utf8(name))) continue;
     d.add(utf8(name));
     for (const auto& v : values) d.add(utf8(v));
   }
-  for (const auto& u : properties.unsupportedData()) {
-    const std::string name = utf8(u);
-    // A ReplayGain item TagLib does not map (TXXX/…, ----:com.apple.iTunes:…) is not "other".
-    const auto slash = name.rfind('/'), colon = name.rfind(':');
-    const std::string last = name.substr(std::max(slash == std::string::npos ? 0 : slash + 1,
-                                                  colon == std::string::npos ? 0 : colon + 1));
-    if (!is_replaygain_name(last)) d.add(name);
+}
+
+void digest_picture(Digest& d, const TagLib::FLAC::Picture* p) {
+  d.add(std::to_string(int(p->type())));
+  d.add(utf8(p->mimeType()));
+  d.add(utf8(p->description()));
+  d.add(p->data());
+}
+
+void digest_id3v2(Digest& d, TagLib::ID3v2::Tag* tag) {
+  if (!tag) return;
+  d.add(std::string("ID3v2"));
+  for (TagLib::ID3v2::Frame* frame : tag->frameList()) {
+    if (auto* t = dynamic_cast<TagLib::ID3v2::UserTextIdentificationFrame*>(frame))
+      if (is_replaygain_name(utf8(t->description()))) continue;
+    d.add(frame->frameID());
+    d.add(utf8(frame->toString()));
+    if (auto* p = dynamic_cast<TagLib::ID3v2::AttachedPictureFrame*>(frame)) {
+      d.add(std::to_string(int(p->type())));
+      d.add(utf8(p->mimeType()));
+      d.add(utf8(p->description()));
+      d.add(p->picture());
+    }
   }
-  // Pictures (and other binary items), which the property map leaves out.
-  if (auto* f = dynamic_cast<TagLib::FLAC::File*>(impl_->file.get()))
-    for (auto* p : f->pictureList()) d.add(p->data());
-  if (auto* x = impl_->xiph())
-    for (auto* p : x->pictureList()) d.add(p->data());
-  if (auto* id3 = impl_->id3v2())
-    for (TagLib::ID3v2::Frame* frame : id3->frameList("APIC"))
-      if (auto* p = dynamic_cast<TagLib::ID3v2::AttachedPictureFrame*>(frame)) d.add(p->picture());
-  if (auto* mp4 = impl_->mp4()) {
-    const auto& items = mp4->itemMap();
-    if (items.contains("covr"))
-      for (const auto& art : items["covr"].toCoverArtList()) d.add(art.data());
+}
+
+void digest_ape(Digest& d, TagLib::APE::Tag* tag) {
+  if (!tag) return;
+  d.add(std::string("APEv2"));
+  for (const auto& [name, item] : tag->itemListMap()) {
+    if (item.type() == TagLib::APE::Item::Text && is_replaygain_name(utf8(name))) continue;
+    d.add(utf8(name));
+    d.add(std::to_string(int(item.type())));
+    if (item.type() == TagLib::APE::Item::Binary)
+      d.add(item.binaryData());
+    else
+      for (const auto& v : item.values()) d.add(utf8(v));
   }
-  if (auto* ape = impl_->ape())
-    for (const auto& [name, item] : ape->itemListMap())
-      if (item.type() == TagLib::APE::Item::Binary) {
-        d.add(utf8(name));
-        d.add(item.binaryData());
+}
+
+void digest_xiph(Digest& d, TagLib::Ogg::XiphComment* x) {
+  if (!x) return;
+  d.add(std::string("Xiph"));
+  for (const auto& [name, values] : x->fieldListMap()) {
+    if (is_replaygain_name(utf8(name))) continue;
+    d.add(utf8(name));
+    for (const auto& v : values) d.add(utf8(v));
+  }
+  for (const auto* p : x->pictureList()) digest_picture(d, p);
+}
+
+void digest_mp4(Digest& d, TagLib::MP4::Tag* tag) {
+  d.add(std::string("MP4"));
+  const std::string prefix = kItunesPrefix;
+  for (const auto& [key, item] : tag->itemMap()) {
+    const std::string k = utf8(key);
+    if (k.size() > prefix.size() && upper(k.substr(0, prefix.size())) == upper(prefix) &&
+        is_replaygain_name(k.substr(prefix.size())))
+      continue;
+    d.add(k);
+    // An item's value by the kind TagLib parsed it as (by atom name, as mp4tag.cpp does): the
+    // other accessors of an item read a union and return whatever is in it.
+    if (k == "trkn" || k == "disk") {
+      d.add(std::to_string(item.toIntPair().first) + "/" + std::to_string(item.toIntPair().second));
+    } else if (k == "tmpo" || k == "\xc2\xa9mvi" || k == "\xc2\xa9mvc") {
+      d.add(std::to_string(item.toInt()));
+    } else if (k == "cpil" || k == "pgap" || k == "pcst" || k == "hdvd" || k == "shwm") {
+      d.add(std::to_string(item.toBool()));
+    } else if (k == "rtng" || k == "stik" || k == "akID") {
+      d.add(std::to_string(int(item.toByte())));
+    } else if (k == "plID") {
+      d.add(std::to_string(item.toLongLong()));
+    } else if (k == "tvsn" || k == "tves" || k == "cnID" || k == "atID" || k == "sfID" ||
+               k == "geID") {
+      d.add(std::to_string(item.toUInt()));
+    } else if (k == "covr") {
+      for (const auto& art : item.toCoverArtList()) {
+        d.add(std::to_string(int(art.format())));
+        d.add(art.data());
       }
+    } else {
+      for (const auto& v : item.toStringList()) d.add(utf8(v));
+      for (const auto& v : item.toByteVectorList()) d.add(v);
+    }
+  }
+}
+
+}  // namespace
+
+std::string TagEditor::others_digest() const {
+  Digest d;
+  TagLib::File* file = impl_->file.get();
+  if (auto* f = dynamic_cast<TagLib::FLAC::File*>(file)) {
+    digest_xiph(d, f->xiphComment(false));
+    for (const auto* p : f->pictureList()) digest_picture(d, p);
+    digest_id3v2(d, f->hasID3v2Tag() ? f->ID3v2Tag(false) : nullptr);
+    digest_properties(d, f->hasID3v1Tag() ? f->ID3v1Tag(false) : nullptr, "ID3v1");
+  } else if (auto* f = dynamic_cast<TagLib::Ogg::Vorbis::File*>(file)) {
+    digest_xiph(d, f->tag());
+  } else if (auto* f = dynamic_cast<TagLib::Ogg::Opus::File*>(file)) {
+    digest_xiph(d, f->tag());
+  } else if (auto* f = dynamic_cast<TagLib::MPEG::File*>(file)) {
+    digest_id3v2(d, f->hasID3v2Tag() ? f->ID3v2Tag(false) : nullptr);
+    digest_ape(d, f->hasAPETag() ? f->APETag(false) : nullptr);
+    digest_properties(d, f->hasID3v1Tag() ? f->ID3v1Tag(false) : nullptr, "ID3v1");
+  } else if (auto* f = dynamic_cast<TagLib::MP4::File*>(file)) {
+    digest_mp4(d, f->tag());
+  } else if (auto* f = dynamic_cast<TagLib::WavPack::File*>(file)) {
+    digest_ape(d, f->hasAPETag() ? f->APETag(false) : nullptr);
+    digest_properties(d, f->hasID3v1Tag() ? f->ID3v1Tag(false) : nullptr, "ID3v1");
+  } else if (auto* f = dynamic_cast<TagLib::APE::File*>(file)) {
+    digest_ape(d, f->hasAPETag() ? f->APETag(false) : nullptr);
+    digest_properties(d, f->hasID3v1Tag() ? f->ID3v1Tag(false) : nullptr, "ID3v1");
+  }
   return d.hex();
 }
 

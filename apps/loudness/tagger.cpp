@@ -56,7 +56,7 @@ void verify_copy(const std::string& temporary, const Measured& m, const TagValue
     throw Error(ErrorCode::verify_failed,
                 "the tagged copy decodes to different audio; the file was left as it was");
   const FileState state = file_state(temporary);
-  TagEditor copy(*m.format, read_file_bytes(temporary, state), id3v2_version);
+  const TagEditor copy(*m.format, read_file_bytes(temporary, state), id3v2_version);
   if (!tags_current(copy.replaygain(), planned, removed))
     throw Error(ErrorCode::verify_failed, "the tagged copy does not read back the new tags");
   if (copy.others_digest() != others)
@@ -145,11 +145,14 @@ bool has_every_tag(const std::string& path, const TagOptions& tagging, bool albu
     if (!format) return false;
     const TagEditor editor(*format, read_file_bytes(real, state), tagging.policy.id3v2_version);
     const TagValues present = editor.replaygain();
-    // A track too short or too quiet for a loudness of its own gets only the album tags: in
-    // album mode, the track tags must be all there or all absent.
+    // Album and reference tags must be there; the track tags all there, or, in album mode, all
+    // absent (a track too short or silent for a loudness of its own gets only the album tags).
+    // An MP3's APEv2 ReplayGain copy would be removed: not tagged yet.
+    for (const auto& entry : present)
+      if (entry.first.starts_with("APEv2:")) return false;
     std::size_t track_names = 0, track_present = 0;
     for (const auto& name : names_written(format->flavour, tagging, album)) {
-      const bool track_tag = name.find("ALBUM") == std::string::npos;
+      const bool track_tag = name.find("_TRACK_") != std::string::npos;
       track_names += track_tag;
       track_present += track_tag && present.count(name);
       if (!track_tag && !present.count(name)) return false;
@@ -160,19 +163,22 @@ bool has_every_tag(const std::string& path, const TagOptions& tagging, bool albu
   }
 }
 
-json skipped_record(const std::string& path) {
+json skipped_record(const std::string& path, const std::string& same_as) {
   return {{"schema", profile_schema_id},
           {"file", path},
-          {"replaygain_tags", {{"action", "skipped"}, {"reason", "already tagged"}}}};
+          {"replaygain_tags",
+           {{"action", "skipped"},
+            {"reason", same_as.empty() ? "already tagged" : "the same file as " + same_as}}}};
 }
 
 json tag(const Measured& m, const LoudnessResult* album, const TagOptions& options) {
   if (m.record.contains("error")) return m.record;
   const std::string path = m.record.value("file", m.real_path);
   try {
-    const int version = options.policy.id3v2_version;
     if (!options.dry_run) remove_stale_temporaries(m.real_path);
-    TagEditor editor(*m.format, read_file_bytes(m.real_path, m.state), version);
+    TagEditor editor(*m.format, read_file_bytes(m.real_path, m.state),
+                     options.policy.id3v2_version);
+    const int version = editor.id3v2_version();
     const TagValues present = editor.replaygain();
     TagValues planned;
     std::vector<std::string> removed;

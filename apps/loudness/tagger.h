@@ -56,8 +56,9 @@ bool has_every_tag(const std::string& path, const TagOptions& tagging, bool albu
 nlohmann::ordered_json tag(const Measured& measured, const LoudnessResult* album,
                            const TagOptions& options);
 
-/// The record of a file --skip-tagged left alone.
-nlohmann::ordered_json skipped_record(const std::string& path);
+/// The record of a file --skip-tagged left alone, or (`same_as`: its first path) of a file the
+/// run reached twice and tags at its first path only.
+nlohmann::ordered_json skipped_record(const std::string& path, const std::string& same_as = "");
 
 /// The hash of decoded audio (64-bit, over the samples' bits in order, the frame count and the
 /// channel count), as measure() computes it.
