@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -21,6 +22,8 @@
 #include <taglib/apetag.h>
 #include <taglib/attachedpictureframe.h>
 #include <taglib/flacfile.h>
+#include <taglib/id3v1tag.h>
+#include <taglib/id3v2header.h>
 #include <taglib/id3v2tag.h>
 #include <taglib/mp4file.h>
 #include <taglib/mpegfile.h>
@@ -555,24 +558,56 @@ TEST(TaggingSafety, ARealFullDiskLeavesTheOriginal) {
   EXPECT_EQ(read_file(dir / "listing.txt"), "track.flac\n");  // and no temporary left
 }
 
+// Waits until `count` hidden temporaries are in `folder` (a run is between its write and its
+// rename: HERSCAN_TEST_FAULT=pause holds it there), at most 30 s.
+bool wait_for_temporaries(const fs::path& folder, std::size_t count) {
+  for (int i = 0; i < 3000; ++i) {
+    if (hidden_files(folder).size() >= count) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+// Starts herscan-loudness with `args` and HERSCAN_TEST_FAULT=`fault`, stdout to `out`.
+pid_t start_tool(const std::string& fault, const std::vector<std::string>& args,
+                 const fs::path& out) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setenv("HERSCAN_TEST_FAULT", fault.c_str(), 1);
+    const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(fd, 1), ::dup2(null, 2);
+    std::vector<char*> argv = {const_cast<char*>(HERSCAN_LOUDNESS_EXE)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(HERSCAN_LOUDNESS_EXE, argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+int wait_status(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 TEST(TaggingSafety, AFileChangedDuringTheRunIsLeftAsTheOtherWriterLeftIt) {
   TempDir dir;
-  const fs::path file = dir / "track.flac";
+  fs::create_directories(dir / "music");
+  const fs::path file = dir / "music/track.flac";
   make_track(file, 0.2);
-  // The tool pauses 1.5 s before its rename; another writer appends meanwhile.
-  const std::string command = "HERSCAN_TEST_FAULT=pause:1500 " + quote(HERSCAN_LOUDNESS_EXE) +
-                              " --tag -f jsonl " + quote(file.string());
-  std::thread tool([&] {
-    const Result r = shell(dir, command);
-    EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(json_lines(r.out).at(0)["error"]["code"], "changed") << r.out << r.err;
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(900));
+  // The tool holds before its rename (its temporary exists: measured, written, verified);
+  // another writer appends then.
+  const pid_t pid =
+      start_tool("pause:1500", {"--tag", "-f", "jsonl", file.string()}, dir / "out.jsonl");
+  ASSERT_TRUE(wait_for_temporaries(dir / "music", 1));
   const std::string edited = read_file(file) + "appended by another program";
   write_file(file, edited);
-  tool.join();
+  EXPECT_EQ(wait_status(pid), 1);
+  EXPECT_EQ(json_lines(read_file(dir / "out.jsonl")).at(0)["error"]["code"], "changed");
   EXPECT_EQ(read_file(file), edited);
-  EXPECT_EQ(hidden_files(dir.path()), std::vector<std::string>{});
+  EXPECT_EQ(hidden_files(dir / "music"), std::vector<std::string>{});
 }
 
 TEST(TaggingSafety, SigkillDuringABatchLeavesEveryFileWholeAndARerunFinishes) {
@@ -587,31 +622,32 @@ TEST(TaggingSafety, SigkillDuringABatchLeavesEveryFileWholeAndARerunFinishes) {
     originals.push_back(read_file(files.back()));
     audio.push_back(decoded(files.back()));
   }
-  // Each file waits 300 ms before its rename: kills land before, between and after renames.
-  for (const int kill_ms : {450, 900}) {
-    const pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      ::setenv("HERSCAN_TEST_FAULT", "pause:300", 1);
-      const int null = ::open("/dev/null", O_WRONLY);
-      ::dup2(null, 1), ::dup2(null, 2);
-      ::execl(HERSCAN_LOUDNESS_EXE, HERSCAN_LOUDNESS_EXE, "--tag", "-j", "2", "-q",
-              (dir / "album").c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(kill_ms));
-    ::kill(pid, SIGKILL);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    EXPECT_TRUE(WIFSIGNALED(status)) << "the batch finished before the kill at " << kill_ms;
-    for (std::size_t i = 0; i < files.size(); ++i) {
-      const std::string now = read_file(files[i]);
-      if (now == originals[i]) continue;  // not reached, or killed before its rename
-      EXPECT_TRUE(tags_of(files[i]).replaygain_track_gain_db.has_value()) << files[i];
-      EXPECT_EQ(decoded(files[i]), audio[i]) << files[i];
-    }
+  // Killed while files are tagged, waiting before their renames (-j 2, 300 ms each): once one
+  // file is renamed and the next one's temporary exists.
+  const pid_t pid = start_tool("pause:300", {"--tag", "-j", "2", "-q", (dir / "album").string()},
+                               dir / "out.jsonl");
+  auto tagged = [&] {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < files.size(); ++i) n += read_file(files[i]) != originals[i];
+    return n;
+  };
+  bool mid_batch = false;
+  for (int i = 0; i < 3000 && !mid_batch; ++i) {
+    mid_batch = tagged() >= 1 && !hidden_files(dir / "album").empty();
+    if (!mid_batch) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  // A rerun tags what is left and removes any temporary the kills left behind.
+  ::kill(pid, SIGKILL);
+  EXPECT_EQ(wait_status(pid), 128 + SIGKILL);
+  ASSERT_TRUE(mid_batch);
+  const std::size_t done = tagged();
+  EXPECT_GE(done, 1u);
+  EXPECT_LT(done, files.size());  // some were still their originals
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (read_file(files[i]) == originals[i]) continue;  // not reached, or killed before rename
+    EXPECT_TRUE(tags_of(files[i]).replaygain_track_gain_db.has_value()) << files[i];
+    EXPECT_EQ(decoded(files[i]), audio[i]) << files[i];
+  }
+  // A rerun tags what is left and removes the temporaries the kill left behind.
   const Result r = herscan_loudness(dir, {"--tag", "-f", "jsonl", (dir / "album").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (std::size_t i = 0; i < files.size(); ++i) {
@@ -619,6 +655,155 @@ TEST(TaggingSafety, SigkillDuringABatchLeavesEveryFileWholeAndARerunFinishes) {
     EXPECT_EQ(decoded(files[i]), audio[i]) << files[i];
   }
   EXPECT_EQ(hidden_files(dir / "album"), std::vector<std::string>{});
+}
+
+TEST(TaggingSafety, SigintFinishesTheFilesInFlightAndReportsThem) {
+  TempDir dir;
+  fs::create_directories(dir / "album");
+  const fs::path a = dir / "album/a.flac", b = dir / "album/b.flac";
+  make_track(a, 0.2);
+  make_track(b, 0.1);
+  const pid_t pid =
+      start_tool("pause:800", {"--tag", "-j", "4", "-f", "jsonl", (dir / "album").string()},
+                 dir / "out.jsonl");
+  ASSERT_TRUE(wait_for_temporaries(dir / "album", 2));
+  ::kill(pid, SIGINT);
+  EXPECT_EQ(wait_status(pid), 130);
+  const auto records = json_lines(read_file(dir / "out.jsonl"));
+  ASSERT_EQ(records.size(), 2u);  // both files were written: both are reported
+  for (const auto& r : records) EXPECT_EQ(r["replaygain_tags"]["action"], "written") << r.dump();
+  EXPECT_TRUE(tags_of(a).replaygain_track_gain_db && tags_of(b).replaygain_track_gain_db);
+}
+
+TEST(TaggingSafety, ALinkedFileIsTaggedOnceWithItsOwnFoldersAlbum) {
+  TempDir dir;
+  fs::create_directories(dir / "lib/album");
+  fs::create_directories(dir / "lib/a-mix");
+  const fs::path one = dir / "lib/album/1.flac", two = dir / "lib/album/2.flac";
+  make_track(one, 0.5);
+  make_track(two, 0.05, 330);
+  fs::create_symlink("../album/1.flac", dir / "lib/a-mix/1.flac");  // walked first
+  const json album =
+      json_lines(herscan_loudness(dir, {"--album", "-f", "jsonl", one.string(), two.string()}).out)
+          .at(2)["loudness"];
+  const Result r = herscan_loudness(
+      dir, {"--tag", "--album-per-folder", "-j", "4", "-f", "jsonl", (dir / "lib").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  const auto records = json_lines(r.out);
+  ASSERT_EQ(records.size(), 4u) << r.out;  // the link, the two files, the album
+  EXPECT_EQ(records[1]["replaygain_tags"]["action"], "skipped");
+  EXPECT_NE(records[1]["replaygain_tags"]["reason"].get<std::string>().find("the same file"),
+            std::string::npos);
+  EXPECT_EQ(records[3]["loudness"], album);
+  EXPECT_NEAR(*tags_of(one).replaygain_album_gain_db, album["replaygain_db"].get<double>(),
+              0.005 + 1e-9);
+  EXPECT_TRUE(fs::is_symlink(dir / "lib/a-mix/1.flac"));  // the link stays a link
+}
+
+TEST(TaggingSafety, ExtendedAttributesAndPermissionsAreKept) {
+  TempDir dir;
+  const fs::path file = dir / "track.flac";
+  make_track(file, 0.2);
+  const std::string value = "kept";
+  if (::setxattr(file.c_str(), "user.herscan-test", value.data(), value.size(), 0) != 0)
+    GTEST_SKIP() << "this file system has no user extended attributes";
+  fs::permissions(file, fs::perms(0640));
+  ASSERT_EQ(herscan_loudness(dir, {"--tag", file.string()}).exit_code, 0);
+  char buf[16] = {};
+  EXPECT_EQ(::getxattr(file.c_str(), "user.herscan-test", buf, sizeof buf), 4);
+  EXPECT_EQ(std::string(buf), value);
+  EXPECT_EQ(fs::status(file).permissions(), fs::perms(0640));
+  EXPECT_TRUE(tags_of(file).replaygain_track_gain_db.has_value());
+}
+
+// An ID3v2.3 tag (frames TDAT and TIME exist only in v2.3), written by hand.
+std::string id3v23(const std::vector<std::pair<std::string, std::string>>& frames) {
+  std::string body;
+  for (const auto& [id, text] : frames) {
+    const std::string data = std::string(1, '\0') + text;  // ISO-8859-1
+    const auto n = std::uint32_t(data.size());
+    body += id + char(n >> 24) + char(n >> 16 & 0xff) + char(n >> 8 & 0xff) + char(n & 0xff);
+    body += std::string(2, '\0') + data;
+  }
+  const auto n = std::uint32_t(body.size());
+  std::string header = "ID3\x03";
+  header += std::string(2, '\0');
+  for (int shift : {21, 14, 7, 0}) header += char(n >> shift & 0x7f);
+  return header + body;
+}
+
+TEST(TaggingSafety, OtherProgramsTagsSurviveOrTheFileIsRefused) {
+  TempDir dir;
+  const std::string v23 =
+      id3v23({{"TIT2", "Dimensions"}, {"TPE1", "Arcade Fire"}, {"TYER", "2013"}});
+  // An MP3 with an ID3v2.3 tag: kept as v2.3, its frames with it.
+  const fs::path mp3 = dir / "v23.mp3";
+  test::write_audio(mp3, track(0.2), 2, 48000, SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III);
+  const std::string audio_bytes = read_file(mp3);
+  write_file(mp3, v23 + audio_bytes);
+  const Result kept = herscan_loudness(dir, {"--tag", "-f", "jsonl", mp3.string()});
+  ASSERT_EQ(kept.exit_code, 0) << kept.out;
+  EXPECT_EQ(json_lines(kept.out).at(0)["replaygain_tags"]["tags"], "ID3v2.3");
+  {
+    TagLib::MPEG::File f(mp3.c_str());
+    ASSERT_TRUE(f.ID3v2Tag());
+    EXPECT_EQ(f.ID3v2Tag()->header()->majorVersion(), 3u);
+    EXPECT_EQ(f.ID3v2Tag()->title(), "Dimensions");
+    EXPECT_EQ(f.ID3v2Tag()->artist(), "Arcade Fire");
+    EXPECT_EQ(f.ID3v2Tag()->year(), 2013u);
+  }
+  EXPECT_TRUE(tags_of(mp3).replaygain_track_gain_db.has_value());
+
+  // v2.3-only frames (TDAT, TIME) that TagLib drops on saving: refused, named, untouched.
+  const std::string v23_date = id3v23({{"TIT2", "Dimensions"}, {"TDAT", "0512"}, {"TIME", "1200"}});
+  const fs::path dated = dir / "dated.mp3";
+  write_file(dated, v23_date + audio_bytes);
+  const Result refused = herscan_loudness(dir, {"--tag", "-f", "jsonl", dated.string()});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_EQ(json_lines(refused.out).at(0)["error"]["code"], "verify_failed");
+  EXPECT_NE(refused.err.find("ID3v2 TDAT"), std::string::npos) << refused.err;
+  EXPECT_EQ(read_file(dated), v23_date + audio_bytes);
+
+  // The same tag before FLAC data: TagLib would save it as v2.4 and drop TDAT/TIME; the
+  // verification notices and refuses, or (a TagLib that keeps them) the tag survives whole.
+  const fs::path flac = dir / "id3.flac";
+  test::write_audio(flac, track(0.2), 2, 48000, SF_FORMAT_FLAC | SF_FORMAT_PCM_16);
+  write_file(flac, v23_date + read_file(flac));
+  const std::string before = read_file(flac);
+  const Result r = herscan_loudness(dir, {"--tag", "-f", "jsonl", flac.string()});
+  const json record = json_lines(r.out).at(0);
+  if (record.contains("error")) {
+    EXPECT_EQ(record["error"]["code"], "verify_failed") << record.dump();
+    EXPECT_EQ(read_file(flac), before);
+  } else {
+    TagLib::FLAC::File f(flac.c_str());
+    ASSERT_TRUE(f.ID3v2Tag());
+    EXPECT_FALSE(f.ID3v2Tag()->frameList("TDAT").isEmpty());
+  }
+
+  // An MP3 with only an ID3v1 tag, and with ReplayGain in an APEv2 tag (mp3gain's habit): the
+  // ID3v1 and the other APE items stay, the APE ReplayGain items go (players that prefer APE
+  // would apply the old gain).
+  const fs::path ape = dir / "ape.mp3";
+  test::write_audio(ape, track(0.2), 2, 48000, SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III);
+  {
+    TagLib::MPEG::File f(ape.c_str());
+    f.ID3v1Tag(true)->setTitle("Photograph");
+    f.APETag(true)->addValue("REPLAYGAIN_TRACK_GAIN", "+9.99 dB");
+    f.APETag()->addValue("Catalog", "HER-2013");
+    ASSERT_TRUE(f.save(TagLib::MPEG::File::ID3v1 | TagLib::MPEG::File::APE));
+  }
+  const Result t = herscan_loudness(dir, {"--tag", "-f", "jsonl", ape.string()});
+  ASSERT_EQ(t.exit_code, 0) << t.out << t.err;
+  const json changes = json_lines(t.out).at(0)["replaygain_tags"]["changes"];
+  EXPECT_NE(changes.dump().find("APEv2:REPLAYGAIN_TRACK_GAIN"), std::string::npos);
+  TagLib::MPEG::File f(ape.c_str());
+  ASSERT_TRUE(f.ID3v1Tag());
+  EXPECT_EQ(f.ID3v1Tag()->title(), "Photograph");
+  ASSERT_TRUE(f.APETag());
+  EXPECT_FALSE(f.APETag()->itemListMap().contains("REPLAYGAIN_TRACK_GAIN"));
+  EXPECT_TRUE(f.APETag()->itemListMap().contains("CATALOG"));
+  EXPECT_TRUE(tags_of(ape).replaygain_track_gain_db.has_value());
 }
 
 TEST(Tagging, UsageErrors) {

@@ -193,7 +193,7 @@ int main(int argc, char** argv) {
   bool tag = false, remove = false, dry_run = false, skip_tagged = false, tag_true_peak = false,
        opus_replaygain = false;
   double target_lufs = -18, max_peak_db = 0;
-  int id3v2_version = 4;
+  int id3v2_version = 0;  // the file's own
   unsigned jobs = 0;
   app::InputFilters filters;
   app.add_option("PATH", paths, "Audio files and folders (walked recursively)")->required();
@@ -246,7 +246,10 @@ int main(int argc, char** argv) {
       ->add_option("--max-peak", max_peak_db,
                    "Clipping protection's ceiling in dB (default 0; dBTP with --true-peak)")
       ->check(CLI::Range(-30.0, 6.0));
-  tagging->add_option("--id3v2-version", id3v2_version, "MP3: ID3v2.4 (default) or ID3v2.3")
+  tagging
+      ->add_option("--id3v2-version", id3v2_version,
+                   "MP3: save the ID3v2 tag as v2.3 or v2.4 (default: the version it has, v2.4 for "
+                   "a new tag)")
       ->check(CLI::IsMember({3, 4}));
   tagging->add_flag("--opus-replaygain", opus_replaygain,
                     "Opus: write REPLAYGAIN_* as well as R128_* (RFC 7845 advises against it)");
@@ -327,7 +330,14 @@ int main(int argc, char** argv) {
       const std::string key = album ? "" : real_folder[i].empty() ? folder : real_folder[i];
       auto [it, fresh] = ids.try_emplace(key, int(group_folder.size()));
       if (fresh) {
-        group_folder.push_back(album ? "" : folder.empty() ? "." : folder);
+        // Named as the arguments name it, unless the file was reached through a link to
+        // another folder (then the real folder).
+        std::error_code ec;
+        const bool direct = fs::equivalent(folder.empty() ? "." : folder, key, ec);
+        group_folder.push_back(album                                ? ""
+                               : !direct && !real_folder[i].empty() ? key
+                               : folder.empty()                     ? "."
+                                                                    : folder);
         group_last.push_back(i);
       }
       group[i] = it->second;

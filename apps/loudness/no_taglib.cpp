@@ -25,7 +25,7 @@ void TagEditor::apply(const TagValues&, const std::vector<std::string>&) {}
 std::string TagEditor::save() {
   return {};
 }
-std::string TagEditor::others_digest() const {
+TagDigest TagEditor::others() const {
   return {};
 }
 

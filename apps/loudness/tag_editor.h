@@ -1,10 +1,11 @@
 // The ReplayGain tags of one file, read and rewritten in memory with TagLib: which tag flavour a
 // format carries, the ReplayGain and R128 values it has now, and the file's bytes with new ones.
 // Everything else in the file (other tags, pictures, the audio) is left as TagLib found it; the
-// caller verifies that (others_digest(), and the decoded audio) before anything reaches the disk.
+// caller verifies that (others(), and the decoded audio) before anything reaches the disk.
 // docs/loudness.md "Tagging".
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -41,6 +42,10 @@ std::string flavour_name(TagFlavour flavour, int id3v2_version);
 /// Tag name (upper case: REPLAYGAIN_TRACK_GAIN, R128_TRACK_GAIN, ...) → value text.
 using TagValues = std::map<std::string, std::string>;
 
+/// Every other item of a file's tags ("ID3v2 TIT2", "Vorbis comment ARTIST", "FLAC picture",
+/// "MP4 covr", "APEv2 CATALOG", ...; a repeated one "… #2") → a 64-bit hash of its values.
+using TagDigest = std::map<std::string, std::uint64_t>;
+
 /// The names herscan writes and removes (the five REPLAYGAIN_* and the two R128_*).
 const std::vector<std::string>& replaygain_tag_names();
 
@@ -69,11 +74,11 @@ class TagEditor {
   void apply(const TagValues& set, const std::vector<std::string>& remove);
   /// The file's bytes with the changes. Throws herscan::Error(internal) when TagLib refuses.
   std::string save();
-  /// A digest of everything but the ReplayGain tags: each tag the file carries (ID3v2 frames,
+  /// Everything but the ReplayGain tags: each tag the file carries (ID3v2 frames,
   /// ID3v1, APEv2 items, Vorbis comments, MP4 atoms), every item's name and values, and every
   /// embedded picture (type, MIME type, description, bytes). Equal before and after
   /// apply()+save() (re-parsed) when nothing else was touched.
-  std::string others_digest() const;
+  TagDigest others() const;
 
  private:
   struct Impl;

@@ -52,27 +52,32 @@ TagLib::String tl(const std::string& s) {
   return TagLib::String(s, TagLib::String::UTF8);
 }
 
-// A running digest: FNV-1a over length-prefixed fields (no field boundary is ambiguous).
+// The digest of the other items: FNV-1a over length-prefixed fields (no field boundary is
+// ambiguous), one hash per named item.
 class Digest {
  public:
+  /// Starts the item `name` (a repeated name gets " #2", " #3", ...).
+  void item(const std::string& name) {
+    std::string key = name;
+    for (int k = 2; items_.count(key); ++k) key = name + " #" + std::to_string(k);
+    current_ = &items_[key];
+    *current_ = kOffset;
+  }
   void add(const char* data, std::size_t n) {
-    mix_length(n);
-    for (std::size_t i = 0; i < n; ++i) h_ = (h_ ^ static_cast<unsigned char>(data[i])) * kPrime;
+    if (!current_) item("");
+    std::uint64_t h = *current_;
+    for (int i = 0; i < 8; ++i) h = (h ^ ((std::uint64_t(n) >> (8 * i)) & 0xff)) * kPrime;
+    for (std::size_t i = 0; i < n; ++i) h = (h ^ static_cast<unsigned char>(data[i])) * kPrime;
+    *current_ = h;
   }
   void add(const std::string& s) { add(s.data(), s.size()); }
   void add(const TagLib::ByteVector& v) { add(v.data(), v.size()); }
-  std::string hex() const {
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h_));
-    return buf;
-  }
+  TagDigest items() && { return std::move(items_); }
 
  private:
-  static constexpr std::uint64_t kPrime = 1099511628211ull;
-  void mix_length(std::size_t n) {
-    for (int i = 0; i < 8; ++i) h_ = (h_ ^ ((n >> (8 * i)) & 0xff)) * kPrime;
-  }
-  std::uint64_t h_ = 14695981039346656037ull;
+  static constexpr std::uint64_t kPrime = 1099511628211ull, kOffset = 14695981039346656037ull;
+  TagDigest items_;
+  std::uint64_t* current_ = nullptr;
 };
 
 }  // namespace
@@ -277,16 +282,16 @@ namespace {
 
 void digest_properties(Digest& d, const TagLib::Tag* tag, const char* label) {
   if (!tag) return;
-  d.add(std::string(label));
   const TagLib::PropertyMap properties = tag->properties();
   for (const auto& [name, values] : properties) {
     if (is_replaygain_name(utf8(name))) continue;
-    d.add(utf8(name));
+    d.item(std::string(label) + " " + utf8(name));
     for (const auto& v : values) d.add(utf8(v));
   }
 }
 
-void digest_picture(Digest& d, const TagLib::FLAC::Picture* p) {
+void digest_picture(Digest& d, const TagLib::FLAC::Picture* p, const char* label) {
+  d.item(std::string(label) + " picture");
   d.add(std::to_string(int(p->type())));
   d.add(utf8(p->mimeType()));
   d.add(utf8(p->description()));
@@ -295,11 +300,11 @@ void digest_picture(Digest& d, const TagLib::FLAC::Picture* p) {
 
 void digest_id3v2(Digest& d, TagLib::ID3v2::Tag* tag) {
   if (!tag) return;
-  d.add(std::string("ID3v2"));
   for (TagLib::ID3v2::Frame* frame : tag->frameList()) {
     if (auto* t = dynamic_cast<TagLib::ID3v2::UserTextIdentificationFrame*>(frame))
       if (is_replaygain_name(utf8(t->description()))) continue;
-    d.add(frame->frameID());
+    const TagLib::ByteVector id = frame->frameID();
+    d.item("ID3v2 " + std::string(id.data(), id.size()));
     d.add(utf8(frame->toString()));
     if (auto* p = dynamic_cast<TagLib::ID3v2::AttachedPictureFrame*>(frame)) {
       d.add(std::to_string(int(p->type())));
@@ -312,10 +317,9 @@ void digest_id3v2(Digest& d, TagLib::ID3v2::Tag* tag) {
 
 void digest_ape(Digest& d, TagLib::APE::Tag* tag) {
   if (!tag) return;
-  d.add(std::string("APEv2"));
   for (const auto& [name, item] : tag->itemListMap()) {
     if (item.type() == TagLib::APE::Item::Text && is_replaygain_name(utf8(name))) continue;
-    d.add(utf8(name));
+    d.item("APEv2 " + utf8(name));
     d.add(std::to_string(int(item.type())));
     if (item.type() == TagLib::APE::Item::Binary)
       d.add(item.binaryData());
@@ -326,24 +330,22 @@ void digest_ape(Digest& d, TagLib::APE::Tag* tag) {
 
 void digest_xiph(Digest& d, TagLib::Ogg::XiphComment* x) {
   if (!x) return;
-  d.add(std::string("Xiph"));
   for (const auto& [name, values] : x->fieldListMap()) {
     if (is_replaygain_name(utf8(name))) continue;
-    d.add(utf8(name));
+    d.item("Vorbis comment " + utf8(name));
     for (const auto& v : values) d.add(utf8(v));
   }
-  for (const auto* p : x->pictureList()) digest_picture(d, p);
+  for (const auto* p : x->pictureList()) digest_picture(d, p, "Vorbis comment");
 }
 
 void digest_mp4(Digest& d, TagLib::MP4::Tag* tag) {
-  d.add(std::string("MP4"));
   const std::string prefix = kItunesPrefix;
   for (const auto& [key, item] : tag->itemMap()) {
     const std::string k = utf8(key);
     if (k.size() > prefix.size() && upper(k.substr(0, prefix.size())) == upper(prefix) &&
         is_replaygain_name(k.substr(prefix.size())))
       continue;
-    d.add(k);
+    d.item("MP4 " + k);
     // An item's value by the kind TagLib parsed it as (by atom name, as mp4tag.cpp does): the
     // other accessors of an item read a union and return whatever is in it.
     if (k == "trkn" || k == "disk") {
@@ -373,12 +375,12 @@ void digest_mp4(Digest& d, TagLib::MP4::Tag* tag) {
 
 }  // namespace
 
-std::string TagEditor::others_digest() const {
+TagDigest TagEditor::others() const {
   Digest d;
   TagLib::File* file = impl_->file.get();
   if (auto* f = dynamic_cast<TagLib::FLAC::File*>(file)) {
     digest_xiph(d, f->xiphComment(false));
-    for (const auto* p : f->pictureList()) digest_picture(d, p);
+    for (const auto* p : f->pictureList()) digest_picture(d, p, "FLAC");
     digest_id3v2(d, f->hasID3v2Tag() ? f->ID3v2Tag(false) : nullptr);
     digest_properties(d, f->hasID3v1Tag() ? f->ID3v1Tag(false) : nullptr, "ID3v1");
   } else if (auto* f = dynamic_cast<TagLib::Ogg::Vorbis::File*>(file)) {
@@ -398,7 +400,7 @@ std::string TagEditor::others_digest() const {
     digest_ape(d, f->hasAPETag() ? f->APETag(false) : nullptr);
     digest_properties(d, f->hasID3v1Tag() ? f->ID3v1Tag(false) : nullptr, "ID3v1");
   }
-  return d.hex();
+  return std::move(d).items();
 }
 
 }  // namespace herscan::app

@@ -43,7 +43,7 @@ std::vector<std::string> names_written(TagFlavour flavour, const TagOptions& opt
 
 // Decodes and re-reads the tagged copy: the same audio, the planned tags, nothing else changed.
 void verify_copy(const std::string& temporary, const Measured& m, const TagValues& planned,
-                 const std::vector<std::string>& removed, const std::string& others,
+                 const std::vector<std::string>& removed, const TagDigest& others,
                  int id3v2_version) {
   std::uint64_t hash = 0;
   try {
@@ -59,10 +59,24 @@ void verify_copy(const std::string& temporary, const Measured& m, const TagValue
   const TagEditor copy(*m.format, read_file_bytes(temporary, state), id3v2_version);
   if (!tags_current(copy.replaygain(), planned, removed))
     throw Error(ErrorCode::verify_failed, "the tagged copy does not read back the new tags");
-  if (copy.others_digest() != others)
+  const TagDigest now = copy.others();
+  if (now != others) {
+    std::string lost;
+    int listed = 0;
+    auto note = [&](const std::string& name) {
+      if (listed++ < 6) lost += (lost.empty() ? "" : ", ") + name;
+    };
+    for (const auto& [name, hash] : others) {
+      const auto it = now.find(name);
+      if (it == now.end() || it->second != hash) note(name);
+    }
+    for (const auto& entry : now)
+      if (!others.count(entry.first)) note(entry.first);
+    if (listed > 6) lost += ", ...";
     throw Error(ErrorCode::verify_failed,
-                "writing the tags would have changed other tags or pictures; the file was left "
-                "as it was");
+                "writing the tags would have changed or dropped other tags (" + lost +
+                    "; TagLib cannot keep them); the file was left as it was");
+  }
 }
 
 }  // namespace
@@ -200,7 +214,7 @@ json tag(const Measured& m, const LoudnessResult* album, const TagOptions& optio
       if (options.dry_run) {
         block["action"] = removing ? "would_remove" : "would_write";
       } else {
-        const std::string others = editor.others_digest();
+        const TagDigest others = editor.others();
         editor.apply(planned, removed);
         const std::string bytes = editor.save();
         replace_file(m.real_path, bytes, m.state, [&](const std::string& temporary) {
