@@ -301,6 +301,20 @@ TEST(ReplayGainValues, CurrentTagsCompareAsNumbers) {
                                  planned, {"REPLAYGAIN_ALBUM_GAIN"}));
 }
 
+// Found by fuzz/tag_editor_fuzzer.cpp: an ID3v2 header whose size runs past the end of the
+// bytes made TagLib's memory stream memmove a negative length on save (ClampedStream).
+TEST(TagEditorBytes, AnID3SizePastTheEndSavesSafely) {
+  const std::string bytes("\xff~\xff~\xa1\xe6\x1eID3a\x01\x00t", 14);
+  try {
+    app::TagEditor editor({app::TagFlavour::id3v2, "MP3"}, bytes, 3);
+    editor.apply({{"REPLAYGAIN_TRACK_GAIN", "-6.52 dB"}}, {});
+    const std::string saved = editor.save();
+    EXPECT_FALSE(saved.empty());
+  } catch (const Error&) {
+    // refused: as good
+  }
+}
+
 // ---- every format, end to end ----
 
 class TagFormats : public ::testing::TestWithParam<std::string> {};

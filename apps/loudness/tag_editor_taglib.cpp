@@ -80,6 +80,25 @@ class Digest {
   std::uint64_t* current_ = nullptr;
 };
 
+// TagLib 1.13's ByteVectorStream does not clamp: a tag whose stated size runs past the end of
+// the file (a damaged or hostile ID3v2 header) makes MPEG::File::save() insert with a replace
+// length beyond the data, a negative memmove (found by fuzz/tag_editor_fuzzer.cpp). The disk
+// stream clamps; this one does the same.
+class ClampedStream : public TagLib::ByteVectorStream {
+ public:
+  using TagLib::ByteVectorStream::ByteVectorStream;
+  void insert(const TagLib::ByteVector& data, unsigned long start, unsigned long replace) override {
+    const auto size = static_cast<unsigned long>(length());
+    start = std::min(start, size);
+    TagLib::ByteVectorStream::insert(data, start, std::min(replace, size - start));
+  }
+  void removeBlock(unsigned long start, unsigned long length) override {
+    const auto size = static_cast<unsigned long>(this->length());
+    if (start >= size) return;
+    TagLib::ByteVectorStream::removeBlock(start, std::min(length, size - start));
+  }
+};
+
 }  // namespace
 
 bool tagging_available() {
@@ -89,7 +108,7 @@ bool tagging_available() {
 struct TagEditor::Impl {
   TagFormat format;
   int id3v2_version = 4;
-  TagLib::ByteVectorStream stream;
+  ClampedStream stream;
   std::unique_ptr<TagLib::File> file;
 
   Impl(const TagFormat& f, const std::string& bytes, int version)
