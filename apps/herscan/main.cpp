@@ -25,6 +25,7 @@
 #include "herscan/json.h"
 #include "herscan/profile.h"
 #include "herscan/version.h"
+#include "similar.h"
 
 namespace {
 
@@ -60,6 +61,11 @@ int main(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
 
+  // `herscan similar PROFILES TRACK`: the one subcommand (a file named "similar" in the current
+  // folder is profiled as ./similar).
+  if (argc >= 2 && std::string(argv[1]) == "similar")
+    return herscan::app::run_similar(argc - 1, argv + 1);
+
   CLI::App app{"herscan " HERSCAN_VERSION_STRING
                " — profile audio files and folders: format, loudness, tempo, key, spectral\n"
                "shape, as JSON Lines, JSON, CSV or a readable summary.",
@@ -74,6 +80,7 @@ int main(int argc, char** argv) {
       "  herscan *.wav --format csv > table.csv    one row per file\n"
       "  herscan track.flac --features loudness    compute only what is asked\n"
       "  herscan track.flac --features beats       the tempo with its beat times\n"
+      "  herscan similar profiles.jsonl track.flac   tracks that mix with it (Camelot, tempo)\n"
       "\n"
       "Exit status: 0 all files analysed (some perhaps with warnings), 1 some files failed (each "
       "has an error record),\n"
