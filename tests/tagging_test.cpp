@@ -18,6 +18,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <taglib/aifffile.h>
 #include <taglib/apefile.h>
 #include <taglib/apetag.h>
 #include <taglib/attachedpictureframe.h>
@@ -29,6 +30,7 @@
 #include <taglib/mpegfile.h>
 #include <taglib/opusfile.h>
 #include <taglib/vorbisfile.h>
+#include <taglib/wavfile.h>
 #include <taglib/wavpackfile.h>
 
 #include "cli_helpers.h"
@@ -93,6 +95,22 @@ void decorate(const fs::path& path) {
     apic->setPicture(picture());
     f.ID3v2Tag()->addFrame(apic);
     ASSERT_TRUE(f.save(TagLib::MPEG::File::ID3v2));
+  } else if (ext == ".wav" || ext == ".aiff") {
+    std::unique_ptr<TagLib::File> file;
+    TagLib::ID3v2::Tag* tag = nullptr;
+    if (ext == ".wav") {
+      auto* w = new TagLib::RIFF::WAV::File(path.c_str());
+      tag = w->ID3v2Tag(), file.reset(w);
+    } else {
+      auto* a = new TagLib::RIFF::AIFF::File(path.c_str());
+      tag = a->tag(), file.reset(a);
+    }
+    common(tag);
+    auto* apic = new TagLib::ID3v2::AttachedPictureFrame;
+    apic->setMimeType("image/png");
+    apic->setPicture(picture());
+    tag->addFrame(apic);
+    ASSERT_TRUE(file->save());
   } else if (ext == ".m4a") {
     TagLib::MP4::File f(path.c_str());
     common(f.tag());
@@ -134,6 +152,21 @@ TagLib::ByteVector read_picture(const fs::path& path) {
     TagLib::MPEG::File f(path.c_str());
     if (!f.ID3v2Tag()) return {};
     for (auto* frame : f.ID3v2Tag()->frameList("APIC"))
+      if (auto* p = dynamic_cast<TagLib::ID3v2::AttachedPictureFrame*>(frame)) return p->picture();
+    return {};
+  }
+  if (ext == ".wav" || ext == ".aiff") {
+    std::unique_ptr<TagLib::File> file;
+    TagLib::ID3v2::Tag* tag = nullptr;
+    if (ext == ".wav") {
+      auto* w = new TagLib::RIFF::WAV::File(path.c_str());
+      tag = w->hasID3v2Tag() ? w->ID3v2Tag() : nullptr, file.reset(w);
+    } else {
+      auto* a = new TagLib::RIFF::AIFF::File(path.c_str());
+      tag = a->hasID3v2Tag() ? a->tag() : nullptr, file.reset(a);
+    }
+    if (!tag) return {};
+    for (auto* frame : tag->frameList("APIC"))
       if (auto* p = dynamic_cast<TagLib::ID3v2::AttachedPictureFrame*>(frame)) return p->picture();
     return {};
   }
@@ -194,7 +227,9 @@ bool make_track(const fs::path& path, double amplitude, double f0 = 220) {
     EXPECT_EQ(std::system(command.c_str()), 0) << command;
     fs::remove(wav);
   } else {
-    const int format = ext == ".flac"   ? SF_FORMAT_FLAC | SF_FORMAT_PCM_16
+    const int format = ext == ".wav"    ? SF_FORMAT_WAV | SF_FORMAT_PCM_16
+                       : ext == ".aiff" ? SF_FORMAT_AIFF | SF_FORMAT_PCM_16
+                       : ext == ".flac" ? SF_FORMAT_FLAC | SF_FORMAT_PCM_16
                        : ext == ".ogg"  ? SF_FORMAT_OGG | SF_FORMAT_VORBIS
                        : ext == ".opus" ? SF_FORMAT_OGG | SF_FORMAT_OPUS
                                         : SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III;
@@ -376,7 +411,8 @@ TEST_P(TagFormats, WritesHerscansValuesAndKeepsEverythingElse) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, TagFormats,
-                         ::testing::Values(".flac", ".ogg", ".opus", ".mp3", ".m4a", ".wv"),
+                         ::testing::Values(".flac", ".ogg", ".opus", ".mp3", ".m4a", ".wv", ".wav",
+                                           ".aiff"),
                          [](const auto& info) { return info.param.substr(1); });
 
 TEST(Tagging, Id3v23OnRequest) {
@@ -496,8 +532,8 @@ TEST(Tagging, TruePeakTargetAndClip) {
 
 TEST(TaggingSafety, UnsupportedCorruptAndReadOnlyFilesAreNeverWritten) {
   TempDir dir;
-  const fs::path wav = dir / "a.wav", cut = dir / "cut.flac", ro = dir / "ro.flac";
-  test::write_audio(wav, track(0.2), 2, 48000, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+  const fs::path wav = dir / "a.caf", cut = dir / "cut.flac", ro = dir / "ro.flac";
+  test::write_audio(wav, track(0.2), 2, 48000, SF_FORMAT_CAF | SF_FORMAT_PCM_16);
   make_track(cut, 0.2);
   std::string bytes = read_file(cut);
   write_file(cut, bytes.substr(0, bytes.size() / 2));

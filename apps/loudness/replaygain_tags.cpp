@@ -173,6 +173,9 @@ std::optional<TagFormat> tag_format(const AudioInfo& info) {
   if (c == "MPEG" && (codec == "mp3" || codec == "mp2" || codec == "mp1"))
     return TagFormat{TagFlavour::id3v2, "MP3"};
   if (c == "MP4" && (codec == "aac" || codec == "alac")) return TagFormat{TagFlavour::mp4, "MP4"};
+  // WAV and AIFF: an ID3v2 chunk ("id3 " / "ID3 "), as rsgain and loudgain write it.
+  if (c == "WAV" && codec.starts_with("pcm_")) return TagFormat{TagFlavour::id3v2, "WAV"};
+  if (c == "AIFF" && codec.starts_with("pcm_")) return TagFormat{TagFlavour::id3v2, "AIFF"};
   if (c == "WavPack") return TagFormat{TagFlavour::apev2, "WavPack"};
   if (c == "APE") return TagFormat{TagFlavour::apev2, "APE"};
   return std::nullopt;

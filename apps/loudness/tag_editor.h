@@ -21,7 +21,7 @@ namespace herscan::app {
 enum class TagFlavour {
   vorbis_comment,  ///< FLAC, Ogg Vorbis: REPLAYGAIN_* Vorbis comments
   opus,            ///< Ogg Opus: R128_TRACK_GAIN / R128_ALBUM_GAIN comments (RFC 7845)
-  id3v2,           ///< MP3: ID3v2 TXXX frames (v2.4 by default, v2.3 on request)
+  id3v2,           ///< MP3, and WAV/AIFF (an ID3v2 chunk): TXXX frames (v2.3 or v2.4)
   mp4,             ///< M4A/MP4: iTunes freeform atoms ----:com.apple.iTunes:replaygain_*
   apev2,           ///< WavPack, Monkey's Audio: APEv2 items
 };
@@ -29,11 +29,12 @@ enum class TagFlavour {
 /// What a file is for tagging: the flavour and the TagLib file type that writes it.
 struct TagFormat {
   TagFlavour flavour;
-  std::string kind;  ///< "FLAC", "Ogg Vorbis", "Opus", "MP3", "MP4", "WavPack", "APE"
+  std::string
+      kind;  ///< "FLAC", "Ogg Vorbis", "Opus", "MP3", "MP4", "WavPack", "APE", "WAV", "AIFF"
 };
 
 /// The tag format of decoded audio (its container and codec), or nullopt for a format herscan
-/// does not tag (WAV, AIFF, AAC in ADTS, Matroska, ...).
+/// does not tag (CAF, AAC in ADTS, Matroska, ...).
 std::optional<TagFormat> tag_format(const AudioInfo& info);
 
 /// "Vorbis comments", "R128 Vorbis comments", "ID3v2.4", "iTunes freeform atoms", "APEv2".

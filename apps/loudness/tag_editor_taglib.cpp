@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdint>
 
+#include <taglib/aifffile.h>
 #include <taglib/apefile.h>
 #include <taglib/apeitem.h>
 #include <taglib/apetag.h>
@@ -13,6 +14,7 @@
 #include <taglib/id3v1tag.h>
 #include <taglib/id3v2header.h>
 #include <taglib/id3v2tag.h>
+#include <taglib/infotag.h>
 #include <taglib/mp4file.h>
 #include <taglib/mp4tag.h>
 #include <taglib/mpegfile.h>
@@ -21,6 +23,7 @@
 #include <taglib/textidentificationframe.h>
 #include <taglib/tpropertymap.h>
 #include <taglib/vorbisfile.h>
+#include <taglib/wavfile.h>
 #include <taglib/wavpackfile.h>
 #include <taglib/xiphcomment.h>
 
@@ -124,8 +127,10 @@ struct TagEditor::Impl {
     return nullptr;
   }
   TagLib::ID3v2::Tag* id3v2() const {
-    auto* f = dynamic_cast<TagLib::MPEG::File*>(file.get());
-    return f ? f->ID3v2Tag(true) : nullptr;
+    if (auto* f = dynamic_cast<TagLib::MPEG::File*>(file.get())) return f->ID3v2Tag(true);
+    if (auto* f = dynamic_cast<TagLib::RIFF::WAV::File*>(file.get())) return f->ID3v2Tag();
+    if (auto* f = dynamic_cast<TagLib::RIFF::AIFF::File*>(file.get())) return f->tag();
+    return nullptr;
   }
   TagLib::MP4::Tag* mp4() const {
     auto* f = dynamic_cast<TagLib::MP4::File*>(file.get());
@@ -173,8 +178,13 @@ TagEditor::TagEditor(const TagFormat& format, std::string bytes, int id3v2_versi
       impl_->file = std::make_unique<TagLib::Ogg::Opus::File>(s, false);
       break;
     case TagFlavour::id3v2:
-      impl_->file =
-          std::make_unique<TagLib::MPEG::File>(s, TagLib::ID3v2::FrameFactory::instance(), false);
+      if (format.kind == "WAV")
+        impl_->file = std::make_unique<TagLib::RIFF::WAV::File>(s, false);
+      else if (format.kind == "AIFF")
+        impl_->file = std::make_unique<TagLib::RIFF::AIFF::File>(s, false);
+      else
+        impl_->file =
+            std::make_unique<TagLib::MPEG::File>(s, TagLib::ID3v2::FrameFactory::instance(), false);
       break;
     case TagFlavour::mp4:
       impl_->file = std::make_unique<TagLib::MP4::File>(s, false);
@@ -191,9 +201,14 @@ TagEditor::TagEditor(const TagFormat& format, std::string bytes, int id3v2_versi
   // ID3v2: keep the version the file has (saving a v2.3 tag as v2.4 would convert, and can
   // drop, other programs' frames), v2.4 for a new tag, unless one was asked for.
   if (impl_->id3v2_version != 3 && impl_->id3v2_version != 4) {
-    auto* f = dynamic_cast<TagLib::MPEG::File*>(impl_->file.get());
-    impl_->id3v2_version =
-        f && f->hasID3v2Tag() && f->ID3v2Tag()->header()->majorVersion() == 3 ? 3 : 4;
+    TagLib::ID3v2::Tag* existing = nullptr;
+    if (auto* f = dynamic_cast<TagLib::MPEG::File*>(impl_->file.get()))
+      existing = f->hasID3v2Tag() ? f->ID3v2Tag() : nullptr;
+    if (auto* f = dynamic_cast<TagLib::RIFF::WAV::File*>(impl_->file.get()))
+      existing = f->hasID3v2Tag() ? f->ID3v2Tag() : nullptr;
+    if (auto* f = dynamic_cast<TagLib::RIFF::AIFF::File*>(impl_->file.get()))
+      existing = f->hasID3v2Tag() ? f->tag() : nullptr;
+    impl_->id3v2_version = existing && existing->header()->majorVersion() == 3 ? 3 : 4;
   }
 }
 
@@ -284,6 +299,11 @@ std::string TagEditor::save() {
                  TagLib::File::StripNone,
                  impl_->id3v2_version == 3 ? TagLib::ID3v2::v3 : TagLib::ID3v2::v4,
                  TagLib::File::DoNotDuplicate);
+  else if (auto* f = dynamic_cast<TagLib::RIFF::WAV::File*>(impl_->file.get()))
+    ok = f->save(TagLib::RIFF::WAV::File::AllTags, TagLib::File::StripNone,  // keep RIFF INFO
+                 impl_->id3v2_version == 3 ? TagLib::ID3v2::v3 : TagLib::ID3v2::v4);
+  else if (auto* f = dynamic_cast<TagLib::RIFF::AIFF::File*>(impl_->file.get()))
+    ok = f->save(impl_->id3v2_version == 3 ? TagLib::ID3v2::v3 : TagLib::ID3v2::v4);
   else
     ok = impl_->file->save();
   if (!ok)
@@ -410,6 +430,11 @@ TagDigest TagEditor::others() const {
     digest_id3v2(d, f->hasID3v2Tag() ? f->ID3v2Tag(false) : nullptr);
     digest_ape(d, f->hasAPETag() ? f->APETag(false) : nullptr);
     digest_properties(d, f->hasID3v1Tag() ? f->ID3v1Tag(false) : nullptr, "ID3v1");
+  } else if (auto* f = dynamic_cast<TagLib::RIFF::WAV::File*>(file)) {
+    digest_id3v2(d, f->hasID3v2Tag() ? f->ID3v2Tag() : nullptr);
+    digest_properties(d, f->hasInfoTag() ? f->InfoTag() : nullptr, "RIFF INFO");
+  } else if (auto* f = dynamic_cast<TagLib::RIFF::AIFF::File*>(file)) {
+    digest_id3v2(d, f->hasID3v2Tag() ? f->tag() : nullptr);
   } else if (auto* f = dynamic_cast<TagLib::MP4::File*>(file)) {
     digest_mp4(d, f->tag());
   } else if (auto* f = dynamic_cast<TagLib::WavPack::File*>(file)) {

@@ -142,7 +142,7 @@ Measured measure(const std::string& path, const ProfileOptions& options,
     m.record = error_record(path, ErrorCode::not_taggable,
                             p.format.container + " (" + p.format.codec +
                                 ") files are not tagged: FLAC, Ogg Vorbis, Opus, MP3, M4A, "
-                                "WavPack and APE are");
+                                "WavPack, APE, WAV and AIFF are");
   }
   return m;
 }
