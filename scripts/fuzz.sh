@@ -35,10 +35,10 @@ for spec in "aac.m4a:-c:a aac -b:a 32k" "alac.m4a:-c:a alac" "wma.wma:-c:a wmav2
     ffmpeg -nostdin -loglevel error -y -i "$seed_wav" $args "$build/seeds/ffmpeg-$name"
 done
 # The tag editor's seeds: the files of its formats, each after its format byte (0 FLAC, 1 Ogg
-# Vorbis, 2 Opus, 3 MP3, 4 MP4, 5 WavPack).
+# Vorbis, 2 Opus, 3 MP3, 4 MP4, 5 WavPack, 7 WAV, 8 AIFF).
 for f in "$build"/seeds/*; do
   case "$f" in
-    *.flac) b=0 ;; *.ogg) b=1 ;; *.opus) b=2 ;; *.mp3) b=3 ;; *.m4a | *.mp4) b=4 ;; *.wv) b=5 ;;
+    *.flac) b=0 ;; *.ogg) b=1 ;; *.opus) b=2 ;; *.mp3) b=3 ;; *.m4a | *.mp4) b=4 ;; *.wv) b=5 ;; *.wav) b=7 ;; *.aiff) b=8 ;;
     *) continue ;;
   esac
   { printf "\\x0$b"; cat "$f"; } >"$build/tag-seeds/$(basename "$f")"

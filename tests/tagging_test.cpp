@@ -350,6 +350,27 @@ TEST(TagEditorBytes, AnID3SizePastTheEndSavesSafely) {
   }
 }
 
+// Found by the fuzzer too: an MP4 chunk-offset table claiming 929 million entries in a 20-byte
+// box kept TagLib's offset update busy for minutes. Refused before TagLib sees it.
+TEST(TagEditorBytes, AnMp4OffsetTableLargerThanItsBoxIsRefused) {
+  auto be32 = [](std::uint32_t v) {
+    return std::string{char(v >> 24), char(v >> 16 & 0xff), char(v >> 8 & 0xff), char(v & 0xff)};
+  };
+  auto box = [&](const std::string& type, const std::string& payload) {
+    return be32(std::uint32_t(8 + payload.size())) + type + payload;
+  };
+  const std::string stco = box("stco", std::string(4, '\0') + be32(929317384) + be32(36));
+  const std::string bytes = box("ftyp", std::string("M4A ") + std::string(4, '\0')) +
+                            box("moov", box("trak", box("mdia", box("minf", box("stbl", stco)))));
+  try {
+    app::TagEditor editor({app::TagFlavour::mp4, "MP4"}, bytes);
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::not_taggable);
+    EXPECT_NE(std::string(e.what()).find("stco"), std::string::npos) << e.what();
+  }
+}
+
 // ---- every format, end to end ----
 
 class TagFormats : public ::testing::TestWithParam<std::string> {};

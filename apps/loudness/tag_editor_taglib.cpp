@@ -102,6 +102,40 @@ class ClampedStream : public TagLib::ByteVectorStream {
   }
 };
 
+std::uint64_t be(const std::string& b, std::size_t at, int bytes) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v = v << 8 | static_cast<unsigned char>(b[at + std::size_t(i)]);
+  return v;
+}
+
+// TagLib 1.13 rewrites every chunk offset of an MP4 file when the tags grow, looping over the
+// count an `stco`/`co64` box claims; a count far beyond the box (found by the fuzzer: 929
+// million entries in a 20-byte box) keeps it busy for minutes. Such a file is refused before.
+void check_mp4_offset_tables(const std::string& b, std::size_t begin, std::size_t end, int depth) {
+  static const std::string containers[] = {"moov", "trak", "mdia", "minf", "stbl",
+                                           "moof", "traf", "udta", "edts"};
+  std::size_t at = begin;
+  while (depth < 16 && at + 8 <= end) {
+    std::uint64_t size = be(b, at, 4), header = 8;
+    const std::string type = b.substr(at + 4, 4);
+    if (size == 1 && at + 16 <= end) size = be(b, at + 8, 8), header = 16;
+    if (size == 0) size = end - at;
+    if (size < header) return;                       // TagLib stops there too
+    size = std::min<std::uint64_t>(size, end - at);  // a box past its parent: TagLib reads on
+    if (std::find(std::begin(containers), std::end(containers), type) != std::end(containers))
+      check_mp4_offset_tables(b, at + header, at + size, depth + 1);
+    if ((type == "stco" || type == "co64") && size >= header + 8) {
+      const std::uint64_t count = be(b, at + header + 4, 4);
+      const std::uint64_t entry = type == "stco" ? 4 : 8;
+      if (count * entry > size - header - 8)
+        throw Error(ErrorCode::not_taggable, "its MP4 chunk-offset table (" + type + ") claims " +
+                                                 std::to_string(count) + " entries in a box of " +
+                                                 std::to_string(size) + " bytes");
+    }
+    at += size;
+  }
+}
+
 }  // namespace
 
 bool tagging_available() {
@@ -163,6 +197,7 @@ struct TagEditor::Impl {
 
 TagEditor::TagEditor(const TagFormat& format, std::string bytes, int id3v2_version)
     : impl_(std::make_unique<Impl>(format, bytes, id3v2_version)) {
+  if (format.flavour == TagFlavour::mp4) check_mp4_offset_tables(bytes, 0, bytes.size(), 0);
   bytes.clear();
   bytes.shrink_to_fit();
   TagLib::IOStream* s = &impl_->stream;
