@@ -321,7 +321,7 @@ int main(int argc, char** argv) {
   // Albums: group g of each input (-1: none), in the order the groups first appear.
   std::vector<int> group(n, -1);
   std::vector<std::string> group_folder;
-  std::vector<std::size_t> group_last;  // the index of each group's last file
+  std::vector<std::vector<std::size_t>> group_members;  // each group's inputs, in order
   if (album || album_per_folder) {
     std::map<std::string, int> ids;
     for (std::size_t i = 0; i < n; ++i) {
@@ -338,10 +338,10 @@ int main(int argc, char** argv) {
                                : !direct && !real_folder[i].empty() ? key
                                : folder.empty()                     ? "."
                                                                     : folder);
-        group_last.push_back(i);
+        group_members.emplace_back();
       }
       group[i] = it->second;
-      group_last[std::size_t(it->second)] = i;
+      group_members[std::size_t(it->second)].push_back(i);
     }
   }
 
@@ -401,15 +401,19 @@ int main(int argc, char** argv) {
     if (record.contains("error")) exit_code = kExitSomeFailed;
     if (!output->write(record)) std::_Exit(exit_code);  // `| head`: the reader left
   };
-  std::vector<herscan::LoudnessResult> albums(group_folder.size());
-  std::vector<bool> album_defined(group_folder.size(), false);
+  // Each album's values once its files are measured (none when none of them could be).
+  std::vector<std::optional<herscan::LoudnessResult>> albums(group_folder.size());
+  // The group whose last file is input i (its album is complete there), or -1.
+  auto closing_group = [&](std::size_t i) {
+    return group[i] >= 0 && group_members[std::size_t(group[i])].back() == i ? group[i] : -1;
+  };
   auto album_record = [&](std::size_t g) {
     json files = json::array();
-    for (std::size_t i = 0; i < n; ++i)
-      if (group[i] == int(g) && measured[i].loudness) files.push_back(inputs[i].path);
+    for (const std::size_t i : group_members[g])
+      if (measured[i].loudness) files.push_back(inputs[i].path);
     json record = {{"schema", herscan::profile_schema_id}, {"album", files}};
     if (album_per_folder) record["folder"] = group_folder[g];
-    record["loudness"] = herscan::to_json(albums[g]);
+    record["loudness"] = herscan::to_json(*albums[g]);
     return record;
   };
 
@@ -431,19 +435,11 @@ int main(int argc, char** argv) {
     const bool measure_only = !tagging_run;
     app::Progress measuring("herscan-loudness", n, bar && !measure_only);
     app::Progress& first = measure_only ? progress : measuring;
-    std::vector<std::size_t> group_pending(group_folder.size(), 0);
-    for (std::size_t i = 0; i < n; ++i)
-      if (group[i] >= 0) ++group_pending[std::size_t(group[i])];
-    auto close_album = [&](std::size_t i) {
-      if (group[i] < 0) return;
-      const auto g = std::size_t(group[i]);
-      if (i != group_last[g]) return;
+    auto close_album = [&](std::size_t g) {
       std::vector<herscan::LoudnessResult> tracks;
-      for (std::size_t k = 0; k < n; ++k)
-        if (group[k] == int(g) && measured[k].loudness) tracks.push_back(*measured[k].loudness);
-      if (tracks.empty()) return;
-      albums[g] = herscan::album_loudness(tracks);
-      album_defined[g] = true;
+      for (const std::size_t k : group_members[g])
+        if (measured[k].loudness) tracks.push_back(*measured[k].loudness);
+      if (!tracks.empty()) albums[g] = herscan::album_loudness(tracks);
     };
     interrupted = !run_parallel(
         n, threads,
@@ -458,28 +454,27 @@ int main(int argc, char** argv) {
         [&](std::size_t i, const json& record) {
           if (!measure_only) return;
           emit(record);
-          close_album(i);
-          if (group[i] >= 0 && album_defined[std::size_t(group[i])] &&
-              i == group_last[std::size_t(group[i])])
-            emit(album_record(std::size_t(group[i])));
+          if (const int g = closing_group(i); g >= 0) {
+            close_album(std::size_t(g));
+            if (albums[std::size_t(g)]) emit(album_record(std::size_t(g)));
+          }
         },
         first);
     if (!measure_only && !interrupted) {
-      for (std::size_t i = 0; i < n; ++i) close_album(i);
+      for (std::size_t g = 0; g < group_folder.size(); ++g) close_album(g);
       interrupted = !run_parallel(
           n, threads,
           [&](std::size_t i) -> json {
             const app::Measured& m = measured[i];
             if (!m.loudness || m.record.contains("replaygain_tags")) return m.record;
             const int g = group[i];
-            const bool defined = g >= 0 && album_defined[std::size_t(g)];
-            return app::tag(m, defined ? &albums[std::size_t(g)] : nullptr, tag_options);
+            const auto* album =
+                g >= 0 && albums[std::size_t(g)] ? &*albums[std::size_t(g)] : nullptr;
+            return app::tag(m, album, tag_options);
           },
           [&](std::size_t i, const json& record) {
             emit(record);
-            const int g = group[i];
-            if (g >= 0 && album_defined[std::size_t(g)] && i == group_last[std::size_t(g)] &&
-                !skip[i])
+            if (const int g = closing_group(i); g >= 0 && albums[std::size_t(g)] && !skip[i])
               emit(album_record(std::size_t(g)));
           },
           progress);
