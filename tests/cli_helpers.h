@@ -35,6 +35,12 @@ inline void write_file(const std::filesystem::path& p, const std::string& bytes)
   std::ofstream(p, std::ios::binary) << bytes;
 }
 
+// The ffmpeg command-line tool, which some tests use to encode their files.
+inline bool have_ffmpeg_tool() {
+  static const bool found = std::system("ffmpeg -version >/dev/null 2>&1") == 0;
+  return found;
+}
+
 inline std::string quote(const std::string& s) {
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);

@@ -32,15 +32,10 @@ using test::TempDir;
 
 constexpr int kRate = 44100;
 
-bool have_ffmpeg() {
-  static const bool found = std::system("ffmpeg -version >/dev/null 2>&1") == 0;
-  return found;
-}
-
-#define REQUIRE_FFMPEG()                                                                 \
-  do {                                                                                   \
-    if (!HERSCAN_HAS_FFMPEG) GTEST_SKIP() << "built with -DHERSCAN_FFMPEG=OFF";          \
-    if (!have_ffmpeg()) GTEST_SKIP() << "no ffmpeg tool (scripts/setup.sh installs it)"; \
+#define REQUIRE_FFMPEG()                                                                      \
+  do {                                                                                        \
+    if (!HERSCAN_HAS_FFMPEG) GTEST_SKIP() << "built with -DHERSCAN_FFMPEG=OFF";               \
+    if (!have_ffmpeg_tool()) GTEST_SKIP() << "no ffmpeg tool (scripts/setup.sh installs it)"; \
   } while (0)
 
 // ffmpeg -i in ARGS out; fails the test when ffmpeg does.

@@ -44,9 +44,24 @@ namespace fs = std::filesystem;
 using test::TempDir;
 using namespace test::cli;
 
-bool have_ffmpeg_tool() {
-  static const bool found = std::system("ffmpeg -version >/dev/null 2>&1") == 0;
-  return found;
+// A WAV or AIFF file opened with TagLib, and its ID3v2 tag (created when `create`, else null
+// when it has none).
+struct RiffId3 {
+  std::unique_ptr<TagLib::File> file;
+  TagLib::ID3v2::Tag* tag = nullptr;
+};
+RiffId3 riff_id3(const fs::path& path, bool create) {
+  RiffId3 r;
+  if (path.extension() == ".wav") {
+    auto* w = new TagLib::RIFF::WAV::File(path.c_str());
+    r.file.reset(w);
+    r.tag = create || w->hasID3v2Tag() ? w->ID3v2Tag() : nullptr;
+  } else {
+    auto* a = new TagLib::RIFF::AIFF::File(path.c_str());
+    r.file.reset(a);
+    r.tag = create || a->hasID3v2Tag() ? a->tag() : nullptr;
+  }
+  return r;
 }
 
 // A picture's bytes: a PNG signature, then bytes no encoder would invent.
@@ -96,15 +111,7 @@ void decorate(const fs::path& path) {
     f.ID3v2Tag()->addFrame(apic);
     ASSERT_TRUE(f.save(TagLib::MPEG::File::ID3v2));
   } else if (ext == ".wav" || ext == ".aiff") {
-    std::unique_ptr<TagLib::File> file;
-    TagLib::ID3v2::Tag* tag = nullptr;
-    if (ext == ".wav") {
-      auto* w = new TagLib::RIFF::WAV::File(path.c_str());
-      tag = w->ID3v2Tag(), file.reset(w);
-    } else {
-      auto* a = new TagLib::RIFF::AIFF::File(path.c_str());
-      tag = a->tag(), file.reset(a);
-    }
+    auto [file, tag] = riff_id3(path, true);
     common(tag);
     auto* apic = new TagLib::ID3v2::AttachedPictureFrame;
     apic->setMimeType("image/png");
@@ -156,15 +163,7 @@ TagLib::ByteVector read_picture(const fs::path& path) {
     return {};
   }
   if (ext == ".wav" || ext == ".aiff") {
-    std::unique_ptr<TagLib::File> file;
-    TagLib::ID3v2::Tag* tag = nullptr;
-    if (ext == ".wav") {
-      auto* w = new TagLib::RIFF::WAV::File(path.c_str());
-      tag = w->hasID3v2Tag() ? w->ID3v2Tag() : nullptr, file.reset(w);
-    } else {
-      auto* a = new TagLib::RIFF::AIFF::File(path.c_str());
-      tag = a->hasID3v2Tag() ? a->tag() : nullptr, file.reset(a);
-    }
+    const auto [file, tag] = riff_id3(path, false);
     if (!tag) return {};
     for (auto* frame : tag->frameList("APIC"))
       if (auto* p = dynamic_cast<TagLib::ID3v2::AttachedPictureFrame*>(frame)) return p->picture();
