@@ -14,12 +14,6 @@ namespace {
 
 thread_local Profile last;
 
-// The message without a leading "PATH: " (the record names the file separately).
-std::string strip_path(const std::string& message, const std::string& path) {
-  const std::string prefix = path + ": ";
-  return message.starts_with(prefix) ? message.substr(prefix.size()) : message;
-}
-
 // Fault injection for the batch tests (docs/scaling.md): with HERSCAN_TEST_CRASH=TEXT the
 // analysis of a path containing TEXT dies on SIGSEGV (a stand-in for a decoder crash); with
 // HERSCAN_TEST_DELAY_MS=N every analysis first sleeps N ms (so that a test can interrupt a run).
@@ -31,6 +25,11 @@ void test_hooks(const std::string& path) {
 }
 
 }  // namespace
+
+std::string strip_path(const std::string& message, const std::string& path) {
+  const std::string prefix = path + ": ";
+  return message.starts_with(prefix) ? message.substr(prefix.size()) : message;
+}
 
 nlohmann::ordered_json analyze_record(const std::string& path, const ProfileOptions& options) {
   std::error_code ec;

@@ -9,6 +9,9 @@
 
 namespace herscan::app {
 
+/// `message` without a leading "PATH: " (a record names its file separately).
+std::string strip_path(const std::string& message, const std::string& path);
+
 /// The profile record of `path`, or its error record (never throws).
 nlohmann::ordered_json analyze_record(const std::string& path, const ProfileOptions& options);
 

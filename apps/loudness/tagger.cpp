@@ -15,11 +15,6 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::ordered_json;
 
-std::string without_path(const std::string& message, const std::string& path) {
-  const std::string prefix = path + ": ";
-  return message.starts_with(prefix) ? message.substr(prefix.size()) : message;
-}
-
 json changes_json(const std::vector<TagChange>& changes) {
   json list = json::array();
   for (const auto& c : changes)
@@ -50,7 +45,7 @@ void verify_copy(const std::string& temporary, const Measured& m, const TagValue
     hash = decoded_audio_hash(temporary);
   } catch (const Error& e) {
     throw Error(ErrorCode::verify_failed, std::string("the tagged copy does not decode (") +
-                                              without_path(e.what(), temporary) + ")");
+                                              strip_path(e.what(), temporary) + ")");
   }
   if (hash != m.audio_hash)
     throw Error(ErrorCode::verify_failed,
