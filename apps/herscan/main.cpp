@@ -25,6 +25,7 @@
 #include "herscan/json.h"
 #include "herscan/profile.h"
 #include "herscan/version.h"
+#include "report.h"
 #include "similar.h"
 
 namespace {
@@ -61,10 +62,12 @@ int main(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
 
-  // `herscan similar PROFILES TRACK`: the one subcommand (a file named "similar" in the current
-  // folder is profiled as ./similar).
+  // The subcommands on a collection's profiles: `herscan similar PROFILES TRACK` and `herscan
+  // report PROFILES -o page.html` (files of those names are profiled as ./similar, ./report).
   if (argc >= 2 && std::string(argv[1]) == "similar")
     return herscan::app::run_similar(argc - 1, argv + 1);
+  if (argc >= 2 && std::string(argv[1]) == "report")
+    return herscan::app::run_report(argc - 1, argv + 1);
 
   CLI::App app{"herscan " HERSCAN_VERSION_STRING
                " — profile audio files and folders: format, loudness, tempo, key, spectral\n"

@@ -3,10 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+
+#include "collection.h"
 
 namespace herscan::app {
 namespace {
@@ -118,25 +119,17 @@ int run_similar(int argc, char** argv) {
   }
   options.half_double = !no_half_double;
 
-  std::ifstream in(profiles);
-  if (!in) {
+  const auto collection = read_collection(profiles);
+  if (!collection) {
     std::fprintf(stderr, "herscan similar: %s: cannot read it\n", profiles.c_str());
     return 1;
   }
+  for (const auto& problem : collection->problems)
+    std::fprintf(stderr, "herscan similar: %s:%zu: %s; skipped\n", profiles.c_str(), problem.line,
+                 problem.reason.c_str());
   std::vector<Track> tracks;
-  std::string line;
-  for (std::size_t number = 1; std::getline(in, line); ++number) {
-    if (line.empty()) continue;
-    json record;
-    try {
-      record = json::parse(line);
-    } catch (const json::exception& e) {
-      std::fprintf(stderr, "herscan similar: %s:%zu: not JSON (%s); skipped\n", profiles.c_str(),
-                   number, e.what());
-      continue;
-    }
-    if (auto t = track_of(record)) tracks.push_back(std::move(*t));
-  }
+  for (const auto& line : collection->records)
+    if (auto t = track_of(line.record)) tracks.push_back(std::move(*t));
 
   // TRACK: an exact "file", else the one file ending in "/TRACK" (or equal to it).
   const Track* selected = nullptr;

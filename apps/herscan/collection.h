@@ -1,0 +1,39 @@
+// A collection's profiles as written by `herscan -o profiles.jsonl`: read line by line, what is
+// not a JSON object reported with its line number, never fatal. Shared by `herscan similar` and
+// `herscan report`.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace herscan::app {
+
+struct ProfileLine {
+  std::size_t line = 0;  ///< 1-based line number in the file
+  nlohmann::ordered_json record;
+};
+
+struct LineProblem {
+  std::size_t line = 0;
+  std::string reason;  ///< e.g. "not JSON (...)", "not a JSON object"
+};
+
+struct Collection {
+  std::vector<ProfileLine> records;
+  std::vector<LineProblem> problems;   ///< lines skipped, in file order
+  std::size_t invalid_utf8_lines = 0;  ///< lines whose invalid UTF-8 became U+FFFD
+};
+
+/// `text` with every byte that is not part of a well-formed UTF-8 sequence replaced by U+FFFD.
+std::string valid_utf8(std::string_view text);
+
+/// Reads a JSON Lines file of profiles; blank lines are skipped silently. nullopt when the file
+/// cannot be opened or read.
+std::optional<Collection> read_collection(const std::string& path);
+
+}  // namespace herscan::app
