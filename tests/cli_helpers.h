@@ -136,12 +136,13 @@ inline Result run(const TempDir& dir, const char* exe, const std::vector<std::st
   if (r.exit_code == 2) return r;  // a usage error writes no output
   const bool frames_tool = std::string(exe).ends_with("herscan-frames");
   std::string format = frames_tool ? "csv" : "jsonl", output;
-  bool not_records = false;  // the worker protocol, --help, --version, `herscan similar`
+  bool not_records = false;  // the worker protocol, --help, --version, `herscan similar/report`
   for (std::size_t i = 0; i < args.size(); ++i) {
     if ((args[i] == "--format" || args[i] == "-f") && i + 1 < args.size()) format = args[i + 1];
     if (args[i] == "-o" && i + 1 < args.size()) output = args[i + 1];
     not_records = not_records || args[i] == "--worker" || args[i] == "--help" ||
-                  args[i] == "--version" || (i == 0 && args[i] == "similar");
+                  args[i] == "--version" ||
+                  (i == 0 && (args[i] == "similar" || args[i] == "report"));
   }
   if (not_records) return r;
   if (output.empty()) {
