@@ -41,10 +41,11 @@ std::string valid_utf8(std::string_view text) {
   return out;
 }
 
-std::optional<Collection> read_collection(const std::string& path) {
+std::optional<CollectionReport> read_collection(const std::string& path,
+                                                const RecordVisitor& visit) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
-  Collection collection;
+  CollectionReport collection;
   std::string line;
   for (std::size_t number = 1; std::getline(in, line); ++number) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -62,7 +63,7 @@ std::optional<Collection> read_collection(const std::string& path) {
       collection.problems.push_back({number, "not a JSON object"});
       continue;
     }
-    collection.records.push_back({number, std::move(record)});
+    visit(number, std::move(record));
   }
   if (in.bad()) return std::nullopt;
   return collection;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,27 +14,27 @@
 
 namespace herscan::app {
 
-struct ProfileLine {
-  std::size_t line = 0;  ///< 1-based line number in the file
-  nlohmann::ordered_json record;
-};
-
 struct LineProblem {
   std::size_t line = 0;
   std::string reason;  ///< e.g. "not JSON (...)", "not a JSON object"
 };
 
-struct Collection {
-  std::vector<ProfileLine> records;
+/// What reading a collection found besides its records.
+struct CollectionReport {
   std::vector<LineProblem> problems;   ///< lines skipped, in file order
   std::size_t invalid_utf8_lines = 0;  ///< lines whose invalid UTF-8 became U+FFFD
 };
 
+/// Receives each record (a JSON object) with its 1-based line number, in file order.
+using RecordVisitor = std::function<void(std::size_t line, nlohmann::ordered_json&& record)>;
+
 /// `text` with every byte that is not part of a well-formed UTF-8 sequence replaced by U+FFFD.
 std::string valid_utf8(std::string_view text);
 
-/// Reads a JSON Lines file of profiles; blank lines are skipped silently. nullopt when the file
-/// cannot be opened or read.
-std::optional<Collection> read_collection(const std::string& path);
+/// Reads a JSON Lines file of profiles one line at a time (a collection of any size in the
+/// memory of one record); blank lines are skipped silently. nullopt when the file cannot be
+/// opened or read.
+std::optional<CollectionReport> read_collection(const std::string& path,
+                                                const RecordVisitor& visit);
 
 }  // namespace herscan::app

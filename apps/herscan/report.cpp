@@ -199,77 +199,79 @@ void fill(std::string& page, std::string_view marker, const std::string& content
 
 }  // namespace
 
-json report_data(const Collection& collection, const std::string& source) {
-  static const char* const kColumns[] = {"line",
-                                         "file",
-                                         "title",
-                                         "artist",
-                                         "album",
-                                         "duration_s",
-                                         "bpm",
-                                         "tempo_confidence",
-                                         "key",
-                                         "camelot",
-                                         "key_confidence",
-                                         "integrated_lufs",
-                                         "range_lu",
-                                         "true_peak_dbtp",
-                                         "replaygain_db",
-                                         "centroid_hz"};
-  json tracks = json::object();
-  for (const char* c : kColumns) tracks[c] = json::array();
-  json frames = json::object(), errors = json::array();
-  std::size_t albums = 0, count = 0;
-  for (const auto& [line, record] : collection.records) {
-    if (record.contains("album") && !record.contains("file")) {
-      ++albums;
-      continue;
-    }
-    const json file = text(at(record, {"file"}));
-    if (const json* error = at(record, {"error"}); error && error->is_object()) {
-      errors.push_back({{"line", line},
-                        {"file", file},
-                        {"code", text(at(*error, {"code"}))},
-                        {"message", text(at(*error, {"message"}))}});
-      continue;
-    }
-    json key = nullptr;
-    if (const json tonic = text(at(record, {"key", "tonic"})); tonic.is_string()) {
-      const json mode = text(at(record, {"key", "mode"}));
-      key = tonic.get<std::string>() + (mode.is_string() ? " " + mode.get<std::string>() : "");
-    }
-    const json values[] = {line,
-                           file,
-                           text(at(record, {"tags", "title"})),
-                           text(at(record, {"tags", "artist"})),
-                           text(at(record, {"tags", "album"})),
-                           rounded(at(record, {"format", "duration_s"}), 2),
-                           rounded(at(record, {"tempo", "bpm"}), 2),
-                           rounded(at(record, {"tempo", "confidence"}), 3),
-                           key,
-                           text(at(record, {"key", "camelot"})),
-                           rounded(at(record, {"key", "confidence"}), 3),
-                           rounded(at(record, {"loudness", "integrated_lufs"}), 2),
-                           rounded(at(record, {"loudness", "range_lu"}), 2),
-                           rounded(at(record, {"loudness", "true_peak_dbtp"}), 2),
-                           rounded(at(record, {"loudness", "replaygain_db"}), 2),
-                           rounded(at(record, {"spectral", "centroid_hz", "mean"}), 0)};
-    for (std::size_t c = 0; c < std::size(kColumns); ++c) tracks[kColumns[c]].push_back(values[c]);
-    if (json f = frames_of(record); !f.is_null()) frames[std::to_string(count)] = std::move(f);
-    ++count;
+constexpr const char* kColumns[] = {"line",
+                                    "file",
+                                    "title",
+                                    "artist",
+                                    "album",
+                                    "duration_s",
+                                    "bpm",
+                                    "tempo_confidence",
+                                    "key",
+                                    "camelot",
+                                    "key_confidence",
+                                    "integrated_lufs",
+                                    "range_lu",
+                                    "true_peak_dbtp",
+                                    "replaygain_db",
+                                    "centroid_hz"};
+
+ReportData::ReportData()
+    : tracks_(json::object()), frames_(json::object()), errors_(json::array()) {
+  for (const char* c : kColumns) tracks_[c] = json::array();
+}
+
+void ReportData::add(std::size_t line, const json& record) {
+  if (record.contains("album") && !record.contains("file")) {
+    ++albums_;
+    return;
   }
+  const json file = text(at(record, {"file"}));
+  if (const json* error = at(record, {"error"}); error && error->is_object()) {
+    errors_.push_back({{"line", line},
+                       {"file", file},
+                       {"code", text(at(*error, {"code"}))},
+                       {"message", text(at(*error, {"message"}))}});
+    return;
+  }
+  json key = nullptr;
+  if (const json tonic = text(at(record, {"key", "tonic"})); tonic.is_string()) {
+    const json mode = text(at(record, {"key", "mode"}));
+    key = tonic.get<std::string>() + (mode.is_string() ? " " + mode.get<std::string>() : "");
+  }
+  const json values[] = {line,
+                         file,
+                         text(at(record, {"tags", "title"})),
+                         text(at(record, {"tags", "artist"})),
+                         text(at(record, {"tags", "album"})),
+                         rounded(at(record, {"format", "duration_s"}), 2),
+                         rounded(at(record, {"tempo", "bpm"}), 2),
+                         rounded(at(record, {"tempo", "confidence"}), 3),
+                         key,
+                         text(at(record, {"key", "camelot"})),
+                         rounded(at(record, {"key", "confidence"}), 3),
+                         rounded(at(record, {"loudness", "integrated_lufs"}), 2),
+                         rounded(at(record, {"loudness", "range_lu"}), 2),
+                         rounded(at(record, {"loudness", "true_peak_dbtp"}), 2),
+                         rounded(at(record, {"loudness", "replaygain_db"}), 2),
+                         rounded(at(record, {"spectral", "centroid_hz", "mean"}), 0)};
+  for (std::size_t c = 0; c < std::size(kColumns); ++c) tracks_[kColumns[c]].push_back(values[c]);
+  if (json f = frames_of(record); !f.is_null()) frames_[std::to_string(count_)] = std::move(f);
+  ++count_;
+}
+
+json ReportData::finish(const CollectionReport& read, const std::string& source) && {
   json problems = json::array();
-  for (const auto& p : collection.problems)
-    problems.push_back({{"line", p.line}, {"reason", p.reason}});
+  for (const auto& p : read.problems) problems.push_back({{"line", p.line}, {"reason", p.reason}});
   return {{"generator", "herscan " HERSCAN_VERSION_STRING " report"},
           {"source", valid_utf8(source)},
-          {"count", count},
-          {"tracks", std::move(tracks)},
-          {"frames", std::move(frames)},
-          {"errors", std::move(errors)},
+          {"count", count_},
+          {"tracks", std::move(tracks_)},
+          {"frames", std::move(frames_)},
+          {"errors", std::move(errors_)},
           {"problems", std::move(problems)},
-          {"albums", albums},
-          {"invalid_utf8_lines", collection.invalid_utf8_lines}};
+          {"albums", albums_},
+          {"invalid_utf8_lines", read.invalid_utf8_lines}};
 }
 
 std::string report_page(const json& data, const std::string& title) {
@@ -307,7 +309,9 @@ int run_report(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
-  const auto collection = read_collection(profiles);
+  ReportData gathered;
+  const auto collection = read_collection(
+      profiles, [&](std::size_t line, json&& record) { gathered.add(line, record); });
   if (!collection) {
     std::fprintf(stderr, "herscan report: %s: cannot read it\n", profiles.c_str());
     return 1;
@@ -316,7 +320,7 @@ int run_report(int argc, char** argv) {
     std::fprintf(stderr, "herscan report: %s:%zu: %s; skipped (listed in the page)\n",
                  profiles.c_str(), problem.line, problem.reason.c_str());
   if (title.empty()) title = std::filesystem::path(profiles).filename().string();
-  const json data = report_data(*collection, profiles);
+  const json data = std::move(gathered).finish(*collection, profiles);
   const std::string page = report_page(data, title);
   try {
     if (output == "-") {

@@ -14,9 +14,20 @@ namespace herscan::app {
 /// Frames series are pooled to at most this many time columns in the page.
 inline constexpr std::size_t kReportMaxColumns = 1200;
 
-/// The data the page embeds: the tracks as columns, pooled frames by track index, the error
-/// records, the skipped lines. `source` is the profiles' path as given.
-nlohmann::ordered_json report_data(const Collection& collection, const std::string& source);
+/// The data the page embeds, gathered one record at a time: the tracks as columns, pooled
+/// frames by track index, the error records; then the skipped lines. A record's summary is
+/// kept, the record itself is not.
+class ReportData {
+ public:
+  ReportData();
+  void add(std::size_t line, const nlohmann::ordered_json& record);
+  /// The whole; `source` is the profiles' path as given.
+  nlohmann::ordered_json finish(const CollectionReport& read, const std::string& source) &&;
+
+ private:
+  nlohmann::ordered_json tracks_, frames_, errors_;
+  std::size_t albums_ = 0, count_ = 0;
+};
 
 /// The page: the template with its style, script and `data` inlined. The data are escaped so
 /// that no string in them can end the script element or be read as markup.

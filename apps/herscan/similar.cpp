@@ -119,7 +119,10 @@ int run_similar(int argc, char** argv) {
   }
   options.half_double = !no_half_double;
 
-  const auto collection = read_collection(profiles);
+  std::vector<Track> tracks;
+  const auto collection = read_collection(profiles, [&](std::size_t, json&& record) {
+    if (auto t = track_of(record)) tracks.push_back(std::move(*t));
+  });
   if (!collection) {
     std::fprintf(stderr, "herscan similar: %s: cannot read it\n", profiles.c_str());
     return 1;
@@ -127,9 +130,6 @@ int run_similar(int argc, char** argv) {
   for (const auto& problem : collection->problems)
     std::fprintf(stderr, "herscan similar: %s:%zu: %s; skipped\n", profiles.c_str(), problem.line,
                  problem.reason.c_str());
-  std::vector<Track> tracks;
-  for (const auto& line : collection->records)
-    if (auto t = track_of(line.record)) tracks.push_back(std::move(*t));
 
   // TRACK: an exact "file", else the one file ending in "/TRACK" (or equal to it).
   const Track* selected = nullptr;
