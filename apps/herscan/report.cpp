@@ -320,7 +320,8 @@ int run_report(int argc, char** argv) {
     std::fprintf(stderr, "herscan report: %s:%zu: %s; skipped (listed in the page)\n",
                  profiles.c_str(), problem.line, problem.reason.c_str());
   if (title.empty()) title = std::filesystem::path(profiles).filename().string();
-  const json data = std::move(gathered).finish(*collection, profiles);
+  json data = std::move(gathered).finish(*collection, profiles);
+  data["title"] = valid_utf8(title);
   const std::string page = report_page(data, title);
   try {
     if (output == "-") {

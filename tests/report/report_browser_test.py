@@ -48,9 +48,10 @@ SR = 22050
 NOTE = {'C': 0, 'C#': 1, 'D': 2, 'Eb': 3, 'E': 4, 'F': 5, 'F#': 6, 'G': 7, 'Ab': 8, 'A': 9, 'Bb': 10, 'B': 11}
 
 
-def chord_track(tonic, minor, bpm, seconds=12.0, seed=0):
+def chord_track(tonic, minor, bpm, seconds=12.0, seed=0, gain_db=0.0, swell_db=0.0):
     """A synthesised piece: i-iv-V-i (or I-IV-V-I) chords of decaying harmonic tones, a bass
-    note and a kick on every beat, so key and tempo are well defined."""
+    note and a kick on every beat, so key and tempo are well defined; `gain_db` below a peak of
+    0.7, rising by `swell_db` from start to end (a loudness range)."""
     rng = np.random.default_rng(seed)
     n = int(seconds * SR)
     t = np.arange(n) / SR
@@ -82,7 +83,8 @@ def chord_track(tonic, minor, bpm, seconds=12.0, seed=0):
         tt = np.arange(length) / SR
         y[start:start + length] += 0.5 * np.exp(-tt * 35) * np.sin(2 * np.pi * (50 + 90 * np.exp(-tt * 40)) * tt)
         y[start:start + length] += 0.05 * np.exp(-tt * 60) * rng.standard_normal(length)
-    y *= 0.7 / np.max(np.abs(y))
+    y *= 10 ** ((swell_db * (t / seconds - 1)) / 20)
+    y *= 0.7 * 10 ** (gain_db / 20) / np.max(np.abs(y))
     return y
 
 
@@ -185,11 +187,11 @@ def png_pixels(path):
 class Fixture:
     """The synthesised collection, its profiles and the pages, made once."""
 
-    def __init__(self, work, herscan, pieces=PIECES):
+    def __init__(self, work, herscan, pieces=PIECES, extras=True):
         self.work = work
         music = os.path.join(work, 'music')
-        for k, (name, tonic, minor, bpm) in enumerate(pieces):
-            write_wav(os.path.join(music, name), chord_track(tonic, minor, bpm, seed=k))
+        for k, (name, tonic, minor, bpm, *level) in enumerate(pieces):
+            write_wav(os.path.join(music, name), chord_track(tonic, minor, bpm, 12.0, k, *level))
         with open(os.path.join(music, 'broken.wav'), 'wb') as f:
             f.write(b'RIFF\x24\x00\x00\x00WAVEfmt ')  # a header cut short
         self.profiles = os.path.join(work, 'profiles.jsonl')
@@ -200,6 +202,18 @@ class Fixture:
         with open(self.profiles, 'rb') as f:
             lines = f.read().splitlines()
         self.records = [json.loads(line) for line in lines]
+        if extras:
+            self.add_foreign_lines(lines)
+        self.page = os.path.join(work, 'report.html')
+        r = subprocess.run([herscan, 'report', 'profiles.jsonl', '-o', self.page], capture_output=True, text=True, cwd=work)
+        assert r.returncode == 0, r.stderr
+        self.report_stderr = r.stderr
+        self.tracks = [rec for rec in self.records if 'error' not in rec and 'album' not in rec]
+        if extras:
+            self.tracks.append({'file': 'music/caf\ufffd.wav', 'tempo': {'bpm': 77.0}})
+        self.errors = [rec for rec in self.records if 'error' in rec]
+
+    def add_foreign_lines(self, lines):
         # What a hand-edited or foreign file may hold: a record with a hostile title, one whose
         # file name is not UTF-8, and a line that is not JSON.
         titled = {'schema': 'herscan.profile/1', 'file': 'music/titled.flac', 'tags': {'title': HOSTILE_TITLE},
@@ -213,13 +227,6 @@ class Fixture:
         self.latin1_line = len(lines)
         with open(self.profiles, 'wb') as f:
             f.write(b'\n'.join(lines) + b'\n')
-        self.page = os.path.join(work, 'report.html')
-        r = subprocess.run([herscan, 'report', self.profiles, '-o', self.page], capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr
-        self.report_stderr = r.stderr
-        self.tracks = [rec for rec in self.records if 'error' not in rec and 'album' not in rec]
-        self.tracks.append({'file': 'music/caf\ufffd.wav', 'tempo': {'bpm': 77.0}})
-        self.errors = [rec for rec in self.records if 'error' in rec]
 
 
 class ReportInBrowser(unittest.TestCase):
@@ -491,18 +498,20 @@ class ReportInBrowser(unittest.TestCase):
 
 
 def screenshot(out):
-    """The README's picture: a collection of 24 synthesised pieces, one of them opened."""
+    """The README's picture: a collection of 30 synthesised pieces, one of them opened."""
     work = tempfile.mkdtemp(prefix='herscan-report-shot-')
     try:
         pieces = []
         keys = ['C', 'G', 'D', 'A', 'E', 'B', 'F#', 'F', 'Bb', 'Eb', 'Ab', 'C#']
-        for k in range(24):
+        for k in range(30):
             tonic, minor = keys[(k * 5) % 12], k % 3 == 0
             bpm = [92, 100, 120, 124, 128, 140, 174, 86][k % 8] + (k % 5)
-            pieces.append(('piece %02d in %s %s.wav' % (k + 1, tonic, 'minor' if minor else 'major'), tonic, minor, bpm))
-        fx = Fixture(work, ARGS.herscan, pieces)
+            gain, swell = -float((k * 7) % 9), float((k * 5) % 12)
+            pieces.append(('piece %02d in %s %s.wav' % (k + 1, tonic, 'minor' if minor else 'major'), tonic, minor, bpm,
+                           gain, swell))
+        fx = Fixture(work, ARGS.herscan, pieces, extras=False)
         options = webdriver.ChromeOptions()
-        for a in ('--headless=new', '--no-sandbox', '--disable-gpu', '--window-size=1400,900', '--force-device-scale-factor=1'):
+        for a in ('--headless=new', '--no-sandbox', '--disable-gpu', '--window-size=1400,1080', '--force-device-scale-factor=1'):
             options.add_argument(a)
         options.binary_location = CHROMIUM
         d = webdriver.Chrome(service=Service(DRIVER), options=options)

@@ -609,12 +609,13 @@
     fillTable($('problem-rows'), data.problems.map((p) => [p.line, p.reason]));
   }
 
-  $('title').textContent = data.source;
+  $('title').textContent = data.title || data.source;
   const parts = [N + (N === 1 ? ' track' : ' tracks')];
   if (data.errors.length) parts.push(data.errors.length + (data.errors.length === 1 ? ' file' : ' files') + ' not analysed');
   if (data.problems.length) parts.push(data.problems.length + (data.problems.length === 1 ? ' line' : ' lines') + ' skipped');
   if (data.albums) parts.push(data.albums + ' album records (not shown)');
-  if (data.invalid_utf8_lines) parts.push(data.invalid_utf8_lines + ' lines with invalid UTF-8 (shown with �)');
+  if (data.invalid_utf8_lines) parts.push(data.invalid_utf8_lines + (data.invalid_utf8_lines === 1 ? ' line' : ' lines') + ' with invalid UTF-8 (shown as �)');
+  parts.push('from ' + data.source);
   $('summary').textContent = parts.join(' · ');
   $('footer').textContent = 'Made by ' + data.generator + '. Self-contained: no network access.';
   if (N === 0) {
