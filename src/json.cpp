@@ -42,46 +42,13 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
   return len;
 }
 
-// `s` with each byte that does not start a well-formed sequence replaced by U+FFFD; `valid` says
-// whether there was none.
-std::string valid_utf8(std::string_view s, bool& valid) {
-  std::string out;
-  valid = true;
-  for (std::size_t i = 0; i < s.size();) {
-    const std::size_t len = utf8_length(s, i);
-    if (len == 0) {
-      out += "\xEF\xBF\xBD";
-      valid = false;
-      ++i;
-    } else {
-      out.append(s.substr(i, len));
-      i += len;
-    }
-  }
-  return out;
-}
-
-constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-std::string base64(std::string_view bytes) {
-  std::string out;
-  for (std::size_t i = 0; i < bytes.size(); i += 3) {
-    const std::size_t n = std::min<std::size_t>(3, bytes.size() - i);
-    std::uint32_t v = 0;
-    for (std::size_t k = 0; k < 3; ++k)
-      v = (v << 8) | (k < n ? static_cast<unsigned char>(bytes[i + k]) : 0u);
-    for (std::size_t k = 0; k < 4; ++k) out += k <= n ? kBase64[(v >> (18 - 6 * k)) & 63] : '=';
-  }
-  return out;
-}
-
 // `"file": name`, and, when the name is not UTF-8, `"file_bytes"` (its bytes in base64): JSON
 // strings are Unicode, so `file` then shows each invalid byte as U+FFFD and the base64 copy
 // keeps the name exactly (docs/robustness.md). Every string of a record is then valid UTF-8, so
 // any dump() of it works.
 void add_file(nlohmann::ordered_json& j, const std::string& file) {
   bool valid = true;
-  j["file"] = valid_utf8(file, valid);
+  j["file"] = valid_utf8(file, &valid);
   if (!valid) j["file_bytes"] = base64(file);
 }
 
@@ -342,6 +309,41 @@ json analysis_json(const AnalysisInfo& a) {
 
 }  // namespace
 
+std::string valid_utf8(std::string_view s, bool* valid) {
+  std::string out;
+  out.reserve(s.size());
+  if (valid) *valid = true;
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t len = utf8_length(s, i);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";
+      if (valid) *valid = false;
+      ++i;
+    } else {
+      out.append(s.substr(i, len));
+      i += len;
+    }
+  }
+  return out;
+}
+
+namespace {
+constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+}  // namespace
+
+std::string base64(std::string_view bytes) {
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    const std::size_t n = std::min<std::size_t>(3, bytes.size() - i);
+    std::uint32_t v = 0;
+    for (std::size_t k = 0; k < 3; ++k)
+      v = (v << 8) | (k < n ? static_cast<unsigned char>(bytes[i + k]) : 0u);
+    for (std::size_t k = 0; k < 4; ++k) out += k <= n ? kBase64[(v >> (18 - 6 * k)) & 63] : '=';
+  }
+  return out;
+}
+
 nlohmann::ordered_json to_json(const Profile& p) {
   json j = {{"schema", profile_schema_id}};
   add_file(j, p.file);
@@ -387,7 +389,7 @@ nlohmann::ordered_json error_record(const std::string& file, ErrorCode code,
   add_file(j, file);
   bool valid = true;  // a message may quote a file name
   j["error"] = {{"code", std::string(error_code_name(code))},
-                {"message", valid_utf8(message, valid)}};
+                {"message", valid_utf8(message, &valid)}};
   return j;
 }
 

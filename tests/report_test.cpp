@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "cli_helpers.h"
+#include "herscan/json.h"
 
 namespace herscan {
 namespace {
@@ -109,7 +110,7 @@ TEST(Report, EmbedsTracksErrorsAndSkippedLines) {
 }
 
 // Frames series are pooled to at most 1200 columns: groups of ceil(n / 1200) frames averaged
-// (the onset envelope: their maximum), beat times kept.
+// (the onset envelope: their maximum; matrices as bytes over their range), beat times kept.
 TEST(Report, PoolsFramesSeries) {
   TempDir dir;
   const std::size_t n = 3000, factor = 3;  // ceil(3000 / 1200)
@@ -137,10 +138,13 @@ TEST(Report, PoolsFramesSeries) {
   EXPECT_EQ(f["time_s"][1], 0.06);
   ASSERT_EQ(f["onset_strength"].size(), n / factor);
   for (const auto& v : f["onset_strength"]) EXPECT_EQ(v, 2.0);  // max of 0, 1, 2
+  // mel: columns of (mean of 0, -10, -20; 5) = (-10, 5), as bytes over [-10, 5]: 0 and 255.
   EXPECT_EQ(f["mel_db"]["bins"], 2);
-  ASSERT_EQ(f["mel_db"]["values"].size(), 2 * n / factor);
-  EXPECT_EQ(f["mel_db"]["values"][0], -10.0);  // mean of 0, -10, -20
-  EXPECT_EQ(f["mel_db"]["values"][1], 5.0);
+  EXPECT_EQ(f["mel_db"]["lo"], -10.0);
+  EXPECT_EQ(f["mel_db"]["hi"], 5.0);
+  std::string bytes;
+  for (std::size_t c = 0; c < n / factor; ++c) bytes += std::string{'\x00', '\xff'};
+  EXPECT_EQ(f["mel_db"]["u8"], base64(bytes));
   EXPECT_EQ(f["momentary_lufs"], (json{-20.0, nullptr, -30.0}));  // 3 values: not pooled
   EXPECT_EQ(f["beats"], (json{0.5, 1.1, 1.7}));
 }

@@ -7,7 +7,6 @@
 #include <functional>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -27,9 +26,6 @@ struct CollectionReport {
 
 /// Receives each record (a JSON object) with its 1-based line number, in file order.
 using RecordVisitor = std::function<void(std::size_t line, nlohmann::ordered_json&& record)>;
-
-/// `text` with every byte that is not part of a well-formed UTF-8 sequence replaced by U+FFFD.
-std::string valid_utf8(std::string_view text);
 
 /// Reads a JSON Lines file of profiles one line at a time (a collection of any size in the
 /// memory of one record); blank lines are skipped silently. nullopt when the file cannot be

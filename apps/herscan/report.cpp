@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "common/output.h"
+#include "herscan/json.h"
 #include "herscan/version.h"
 
 namespace herscan::app {
@@ -70,12 +71,14 @@ json pooled(const json* series, std::size_t factor, bool maximum, int decimals) 
   return out;
 }
 
-// A series of vectors (frames × bins) pooled in time like pooled(), flattened row by row.
-json pooled_matrix(const json* series, std::size_t factor, int decimals, std::size_t& bins) {
-  bins = 0;
+// A series of vectors (frames × bins) pooled in time like pooled(), as bytes: each mean mapped
+// linearly from [lo, hi] to 0…255 (a missing value to 0), column after column, in base64. hi is
+// the largest mean, lo the smallest, but at most `range` below hi when `range` > 0 (the mel
+// spectrogram's 80 dB, as librosa's specshow). {"bins", "lo", "hi", "u8"} or null.
+json pooled_matrix_u8(const json* series, std::size_t factor, double range) {
   if (!series || !series->is_array() || series->empty() || !(*series)[0].is_array()) return nullptr;
-  bins = (*series)[0].size();
-  json out = json::array();
+  const std::size_t bins = (*series)[0].size();
+  std::vector<double> means;  // NaN where a bin has no value in the group
   std::vector<double> sum(bins);
   std::vector<std::size_t> count(bins);
   for (std::size_t start = 0; start < series->size(); start += factor) {
@@ -88,12 +91,23 @@ json pooled_matrix(const json* series, std::size_t factor, int decimals, std::si
         if (row[b].is_number() && std::isfinite(row[b].get<double>()))
           sum[b] += row[b].get<double>(), ++count[b];
     }
-    for (std::size_t b = 0; b < bins; ++b) {
-      const json value = count[b] ? json(sum[b] / static_cast<double>(count[b])) : json(nullptr);
-      out.push_back(rounded(&value, decimals));
-    }
+    for (std::size_t b = 0; b < bins; ++b)
+      means.push_back(count[b] ? sum[b] / static_cast<double>(count[b]) : NAN);
   }
-  return out;
+  double lo = INFINITY, hi = -INFINITY;
+  for (const double m : means)
+    if (std::isfinite(m)) lo = std::min(lo, m), hi = std::max(hi, m);
+  if (!(hi >= lo)) lo = hi = 0;
+  if (range > 0) lo = std::max(lo, hi - range);
+  std::string bytes;
+  bytes.reserve(means.size());
+  for (const double m : means) {
+    const double k = std::isfinite(m) && hi > lo ? std::clamp((m - lo) / (hi - lo), 0.0, 1.0) : 0.0;
+    bytes += static_cast<char>(static_cast<unsigned char>(std::lround(255 * k)));
+  }
+  const json jlo = lo, jhi = hi;
+  return {
+      {"bins", bins}, {"lo", rounded(&jlo, 2)}, {"hi", rounded(&jhi, 2)}, {"u8", base64(bytes)}};
 }
 
 std::size_t pool_factor(const json* series) {
@@ -113,11 +127,10 @@ json frames_of(const json& record) {
     json first = json::array();  // each column's start time
     for (std::size_t i = 0; i < time->size(); i += factor) first.push_back(rounded(&(*time)[i], 3));
     out["time_s"] = std::move(first);
-    std::size_t bins = 0;
-    if (json mel = pooled_matrix(at(*frames, {"mel_db"}), factor, 0, bins); !mel.is_null())
-      out["mel_db"] = {{"bins", bins}, {"values", std::move(mel)}};
-    if (json chroma = pooled_matrix(at(*frames, {"chroma"}), factor, 2, bins); !chroma.is_null())
-      out["chroma"] = {{"bins", bins}, {"values", std::move(chroma)}};
+    if (json mel = pooled_matrix_u8(at(*frames, {"mel_db"}), factor, 80); !mel.is_null())
+      out["mel_db"] = std::move(mel);
+    if (json chroma = pooled_matrix_u8(at(*frames, {"chroma"}), factor, 0); !chroma.is_null())
+      out["chroma"] = std::move(chroma);
     if (json onset = pooled(at(*frames, {"onset_strength"}), factor, true, 3); !onset.is_null())
       out["onset_strength"] = std::move(onset);
   }

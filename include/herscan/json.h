@@ -5,6 +5,9 @@
 // computations behind them.
 #pragma once
 
+#include <string>
+#include <string_view>
+
 #include <nlohmann/json.hpp>
 
 #include "herscan/error.h"
@@ -27,5 +30,13 @@ nlohmann::ordered_json error_record(const std::string& file, ErrorCode code,
 /// (a Latin-1 name on a Linux disk, say) is also given exactly, in base64, in `file_bytes`,
 /// because JSON strings are Unicode and the dump shows each invalid byte as U+FFFD.
 std::string record_file(const nlohmann::ordered_json& record);
+
+/// `text` with each byte that does not start a well-formed UTF-8 sequence (RFC 3629: no
+/// overlong forms, surrogates or code points above U+10FFFF) replaced by U+FFFD; `*valid`,
+/// when given, says whether there was none.
+std::string valid_utf8(std::string_view text, bool* valid = nullptr);
+
+/// Base64 (RFC 4648, with padding) of `bytes`.
+std::string base64(std::string_view bytes);
 
 }  // namespace herscan

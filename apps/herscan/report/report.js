@@ -517,17 +517,16 @@
     const tEnd = Math.max(f.time_s ? f.time_s[f.time_s.length - 1] : 0,
       f.loudness_time_s ? f.loudness_time_s[f.loudness_time_s.length - 1] : 0, T.duration_s[i] || 0) || 1;
     const tx = (t, w) => ((t - t0) / (tEnd - t0 || 1)) * w;
-    const heat = (values, bins, label) => ({ g, w, h }) => {
-      const cols = values.length / bins;
-      let lo = Infinity, hi = -Infinity;
-      for (const v of values) if (v !== null) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-      if (label === 'mel') lo = Math.max(lo, hi - 80);  // an 80 dB range, as librosa's specshow
+    // A matrix of bytes (0…255 over the series' own range), column after column: low bins at
+    // the bottom, a dark-to-bright colour scale.
+    const heat = (m, smooth) => ({ g, w, h }) => {
+      const bytes = Uint8Array.from(atob(m.u8), (c) => c.charCodeAt(0));
+      const bins = m.bins, cols = bytes.length / bins;
       const img = g.createImageData(cols, bins);
       for (let c = 0; c < cols; c++) {
         for (let b = 0; b < bins; b++) {
-          const v = values[c * bins + b];
-          const k = v === null ? 0 : Math.max(0, Math.min(1, (v - lo) / (hi - lo || 1)));
-          const p = ((bins - 1 - b) * cols + c) * 4;  // low bins at the bottom
+          const k = bytes[c * bins + b] / 255;
+          const p = ((bins - 1 - b) * cols + c) * 4;
           img.data[p] = Math.round(255 * Math.min(1, 1.6 * k));
           img.data[p + 1] = Math.round(255 * Math.max(0, 1.4 * k - 0.35) ** 1.3);
           img.data[p + 2] = Math.round(255 * (0.25 + 0.5 * Math.sin(Math.PI * Math.min(1, k * 1.3))) * (1 - k * 0.6));
@@ -537,12 +536,12 @@
       const off = document.createElement('canvas');
       off.width = cols; off.height = bins;
       off.getContext('2d').putImageData(img, 0, 0);
-      g.imageSmoothingEnabled = label === 'mel';
+      g.imageSmoothingEnabled = smooth;
       g.drawImage(off, 0, 0, w, h);
     };
-    if (f.mel_db) panel('Mel spectrogram (dB)', 150, heat(f.mel_db.values, f.mel_db.bins, 'mel'));
+    if (f.mel_db) panel('Mel spectrogram (' + fmt(f.mel_db.lo, 0) + ' to ' + fmt(f.mel_db.hi, 0) + ' dB)', 150, heat(f.mel_db, true));
     if (f.chroma) panel('Chroma', 90, (ctx) => {
-      heat(f.chroma.values, f.chroma.bins, 'chroma')(ctx);
+      heat(f.chroma, false)(ctx);
       ctx.g.fillStyle = '#fff';
       ['C', 'D', 'E', 'F', 'G', 'A', 'B'].forEach((n) => {
         const b = { C: 0, D: 2, E: 4, F: 5, G: 7, A: 9, B: 11 }[n];
