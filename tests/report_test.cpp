@@ -56,7 +56,8 @@ TEST(Report, EmbedsTracksErrorsAndSkippedLines) {
       "\n";
   lines += R"({"schema":"herscan.profile/1","album":["music/a.flac"],"loudness":{}})"
            "\n";
-  lines += "{\"file\":\"music/caf\xE9.wav\"}\n";  // Latin-1, not UTF-8
+  lines += "{\"file\":\"music/caf\xE9.wav\"}\n";                           // Latin-1, not UTF-8
+  lines += "{\"schema\":\"herscan.profile/1\",\"tempo\":{\"bpm\":90}}\n";  // no file
   write_file(dir / "p.jsonl", lines);
   const Result r =
       herscan(dir, {"report", (dir / "p.jsonl").string(), "-o", (dir / "r.html").string()});
@@ -99,9 +100,11 @@ TEST(Report, EmbedsTracksErrorsAndSkippedLines) {
   EXPECT_EQ(data["errors"][0]["file"], "music/<b>.wav");
   EXPECT_EQ(data["errors"][0]["code"], "truncated");
   EXPECT_EQ(data["errors"][0]["line"], 5);
-  ASSERT_EQ(data["problems"].size(), 2u);
+  ASSERT_EQ(data["problems"].size(), 3u);
   EXPECT_EQ(data["problems"][0]["line"], 3);
   EXPECT_EQ(data["problems"][1]["reason"], "not a JSON object");
+  EXPECT_EQ(data["problems"][2]["line"], 8);
+  EXPECT_NE(r.err.find("p.jsonl:8: a JSON object without \"file\""), std::string::npos) << r.err;
   EXPECT_EQ(data["albums"], 1);
   EXPECT_EQ(data["invalid_utf8_lines"], 1);
   EXPECT_TRUE(data["frames"].empty());

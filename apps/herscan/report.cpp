@@ -240,6 +240,10 @@ void ReportData::add(std::size_t line, const json& record) {
     return;
   }
   const json file = text(at(record, {"file"}));
+  if (file.is_null()) {
+    unnamed_.push_back({line, "a JSON object without \"file\" (not a profile)"});
+    return;
+  }
   if (const json* error = at(record, {"error"}); error && error->is_object()) {
     errors_.push_back({{"line", line},
                        {"file", file},
@@ -274,8 +278,12 @@ void ReportData::add(std::size_t line, const json& record) {
 }
 
 json ReportData::finish(const CollectionReport& read, const std::string& source) && {
+  std::vector<LineProblem> all = read.problems;
+  all.insert(all.end(), unnamed_.begin(), unnamed_.end());
+  std::stable_sort(all.begin(), all.end(),
+                   [](const LineProblem& a, const LineProblem& b) { return a.line < b.line; });
   json problems = json::array();
-  for (const auto& p : read.problems) problems.push_back({{"line", p.line}, {"reason", p.reason}});
+  for (const auto& p : all) problems.push_back({{"line", p.line}, {"reason", p.reason}});
   return {{"generator", "herscan " HERSCAN_VERSION_STRING " report"},
           {"source", valid_utf8(source)},
           {"count", count_},
@@ -329,12 +337,13 @@ int run_report(int argc, char** argv) {
     std::fprintf(stderr, "herscan report: %s: cannot read it\n", profiles.c_str());
     return 1;
   }
-  for (const auto& problem : collection->problems)
-    std::fprintf(stderr, "herscan report: %s:%zu: %s; skipped (listed in the page)\n",
-                 profiles.c_str(), problem.line, problem.reason.c_str());
   if (title.empty()) title = std::filesystem::path(profiles).filename().string();
   json data = std::move(gathered).finish(*collection, profiles);
   data["title"] = valid_utf8(title);
+  for (const auto& problem : data["problems"])
+    std::fprintf(stderr, "herscan report: %s:%zu: %s; skipped (listed in the page)\n",
+                 profiles.c_str(), problem["line"].get<std::size_t>(),
+                 problem["reason"].get<std::string>().c_str());
   const std::string page = report_page(data, title);
   try {
     if (output == "-") {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -26,6 +27,7 @@ class ReportData {
 
  private:
   nlohmann::ordered_json tracks_, frames_, errors_;
+  std::vector<LineProblem> unnamed_;  ///< objects without a "file": skipped
   std::size_t albums_ = 0, count_ = 0;
 };
 
