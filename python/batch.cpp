@@ -44,6 +44,11 @@ class ResumableOutput {
     return files;
   }
   std::size_t resumed() const { return sink_->records().size(); }
+  std::size_t resumed_failed() const {
+    std::size_t n = 0;
+    for (const auto& record : sink_->records()) n += record.contains("error");
+    return n;
+  }
   void write(const std::string& line) {
     if (!sink_->write(line + "\n")) throw py::value_error("cannot write the output");
     sink_->flush();
@@ -110,6 +115,7 @@ void bind_batch(py::module_& m, const OptionsFactory& options_of) {
       .def(py::init<const std::string&, bool>(), py::arg("path"), py::arg("resume"))
       .def("done", &ResumableOutput::done)
       .def("resumed", &ResumableOutput::resumed)
+      .def("resumed_failed", &ResumableOutput::resumed_failed)
       .def("write", &ResumableOutput::write, py::arg("line"))
       .def("commit", &ResumableOutput::commit)
       .def("keep", &ResumableOutput::keep)

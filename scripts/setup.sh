@@ -25,6 +25,7 @@ packages=(
   libebur128-dev
   libavformat-dev libavcodec-dev libavutil-dev ffmpeg
   libtag1-dev
+  python3-dev pybind11-dev python3-numpy python3-pytest python3-dask python3-distributed
 )
 optional=()  # installed when possible: without them only some tests skip
 for option in "$@"; do

@@ -65,7 +65,8 @@ def run(paths, output, client=None, scheduler=None, workers=None, threads_per_wo
     """Analyses `paths` (files and folders, walked like `herscan`) on a Dask cluster: `client`,
     or a Client of `scheduler` (an address), or a LocalCluster of `workers` processes. Writes
     `output` as `herscan ... -o output [--resume]` does. Returns a summary dict: files,
-    resumed, analysed, failed (error records written), crashed, interrupted."""
+    resumed, analysed, failed (error records in the output, resumed ones included), crashed,
+    interrupted. `on_record(path, line)` is called after each record is written."""
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
 
@@ -74,8 +75,9 @@ def run(paths, output, client=None, scheduler=None, workers=None, threads_per_wo
         print('herscan-dask: %s: no audio files found' % folder, file=sys.stderr)
     out = _h._ResumableOutput(output, resume)
     done = set(out.done())
-    summary = {'files': len(inputs), 'resumed': out.resumed(), 'analysed': 0, 'failed': 0,
-               'crashed': 0, 'interrupted': False}
+    # failed: error records in the output, the resumed ones included (as the CLI counts them)
+    summary = {'files': len(inputs), 'resumed': out.resumed(), 'analysed': 0,
+               'failed': out.resumed_failed(), 'crashed': 0, 'interrupted': False}
     written = set()
     progress = not quiet and sys.stderr.isatty()
 

@@ -1,0 +1,126 @@
+"""herscan.dask on a LocalCluster of 2 worker processes on loopback: the same records as
+`herscan DIR -o FILE` (order aside) with one error record per bad file; a worker killed mid-run
+loses no file and duplicates none; --resume after an interrupted client analyses only the
+missing files. Bounded in time; every cluster is closed."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import HERSCAN, chord_piece, write_wav, without_timing
+
+distributed = pytest.importorskip('distributed')
+import herscan.dask  # noqa: E402  (needs distributed)
+
+N_GOOD = 8
+
+
+@pytest.fixture(scope='module')
+def music(tmp_path_factory):
+    d = tmp_path_factory.mktemp('dask')
+    folder = d / 'music'
+    (folder / 'sub').mkdir(parents=True)
+    for k in range(N_GOOD):
+        sub = 'sub/' if k % 3 == 0 else ''
+        write_wav(folder / ('%strack%02d.wav' % (sub, k)), chord_piece(3, 22050, 90 + 7 * k, seed=k), 22050)
+    (folder / 'notes.wav').write_text('not audio\n' * 20)
+    (folder / 'cut.wav').write_bytes(b'RIFF\x24\x00\x00\x00WAVEfmt ')
+    return d
+
+
+def records(path):
+    with open(path) as f:
+        return sorted((without_timing(json.loads(line)) for line in f), key=lambda r: r['file'])
+
+
+def cli_records(music):
+    out = music / 'cli.jsonl'
+    subprocess.run([HERSCAN, 'music', '-q', '-o', str(out)], cwd=music, check=False)
+    return records(out)
+
+
+@pytest.fixture
+def cluster():
+    made = []
+
+    def make(**env):
+        c = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                     host='127.0.0.1', dashboard_address=None, env=env,
+                                     silence_logs=50)
+        client = distributed.Client(c)
+        made.append((client, c))
+        return client
+
+    yield make
+    for client, c in made:
+        client.close()
+        c.close()
+
+
+def test_same_records_as_the_cli(music, cluster, monkeypatch):
+    monkeypatch.chdir(music)
+    summary = herscan.dask.run(['music'], 'dask.jsonl', client=cluster())
+    assert summary['files'] == N_GOOD + 2 and summary['failed'] == 2
+    got = records(music / 'dask.jsonl')
+    assert got == cli_records(music)
+    errors = [r['file'] for r in got if 'error' in r]
+    assert errors == ['music/cut.wav', 'music/notes.wav']
+    assert not (music / 'dask.jsonl.partial').exists()
+
+
+def test_a_killed_worker_loses_and_duplicates_nothing(music, cluster, monkeypatch):
+    monkeypatch.chdir(music)
+    client = cluster(HERSCAN_TEST_DELAY_MS='400')  # every analysis takes 0.4 s more
+    killed = []
+
+    def on_record(path, line):
+        if len(killed) == 0:
+            pids = client.run(os.getpid)  # {worker address: pid}
+            os.kill(next(iter(pids.values())), signal.SIGKILL)
+            killed.append(pids)
+
+    summary = herscan.dask.run(['music'], 'killed.jsonl', client=client, on_record=on_record)
+    assert killed, 'no worker was killed'
+    assert not summary['interrupted'] and summary['crashed'] == 0
+    with open(music / 'killed.jsonl') as f:
+        files = [json.loads(line)['file'] for line in f]
+    assert len(files) == len(set(files)) == N_GOOD + 2
+    assert records(music / 'killed.jsonl') == cli_records(music)
+
+
+def test_resume_after_an_interrupted_client(music):
+    out = music / 'resumed.jsonl'
+    partial = music / 'resumed.jsonl.partial'
+    env = dict(os.environ, HERSCAN_TEST_DELAY_MS='500')
+    command = [sys.executable, '-m', 'herscan.dask', 'music', '-o', str(out), '--workers', '2']
+    first = subprocess.Popen(command, cwd=music, env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            if partial.exists() and partial.read_text().count('\n') >= 3:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail('no records written within 60 s')
+        first.send_signal(signal.SIGINT)
+        assert first.wait(timeout=60) == 130, first.stderr.read()
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert 'run again with --resume' in first.stderr.read()
+    assert not out.exists()
+    kept = partial.read_text().splitlines(keepends=True)
+    assert 3 <= len(kept) < N_GOOD + 2
+    second = subprocess.run(command + ['--resume'], cwd=music, capture_output=True, text=True,
+                            timeout=120)
+    assert second.returncode == 1, second.stderr  # the two bad files
+    assert '%d analysed, %d resumed' % (N_GOOD + 2 - len(kept), len(kept)) in second.stderr
+    lines = out.read_text().splitlines(keepends=True)
+    assert lines[:len(kept)] == kept  # the earlier records untouched (their timings too)
+    files = [json.loads(line)['file'] for line in lines]
+    assert len(files) == len(set(files)) == N_GOOD + 2
+    assert records(out) == cli_records(music)
