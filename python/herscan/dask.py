@@ -181,7 +181,8 @@ def main(argv=None):
         prog='herscan-dask', description=__doc__.split('\n\n')[0],
         epilog='Exit status: 0 when every file was analysed, 1 when some failed (each has an '
                'error record), 2 for a usage error, 130 when interrupted.')
-    p.add_argument('paths', nargs='+', metavar='PATH', help='files and folders (walked like herscan)')
+    p.add_argument('paths', nargs='*', metavar='PATH', help='files and folders (walked like herscan)')
+    p.add_argument('--files-from', metavar='LIST', help='also the paths in LIST, one per line (- for stdin)')
     p.add_argument('-o', '--output', required=True, help='the JSON Lines file to write')
     p.add_argument('--resume', action='store_true', help='continue OUTPUT.partial (or OUTPUT)')
     p.add_argument('--scheduler', help='a running scheduler (tcp://host:8786); default: a LocalCluster')
@@ -200,8 +201,17 @@ def main(argv=None):
     args = p.parse_args(argv)
     if args.frames not in (True, False, 'mel'):
         p.error('--frames takes no value or "mel"')
+    paths = list(args.paths)
+    if args.files_from:
+        try:
+            with (sys.stdin if args.files_from == '-' else open(args.files_from)) as f:
+                paths += [line.rstrip('\n') for line in f if line.strip()]
+        except OSError as e:
+            p.error('--files-from: %s' % e)
+    if not paths:
+        p.error('no PATH given (files or folders, or --files-from LIST)')
     try:
-        summary = run(args.paths, args.output, scheduler=args.scheduler, workers=args.workers,
+        summary = run(paths, args.output, scheduler=args.scheduler, workers=args.workers,
                       threads_per_worker=args.threads_per_worker, resume=args.resume,
                       batch_files=args.batch_files, batch_bytes=int(args.batch_mb * 1e6),
                       features=args.features, frames=args.frames, key_profile=args.key_profile,

@@ -72,6 +72,21 @@ def test_same_records_as_the_cli(music, cluster, monkeypatch):
     assert not (music / 'dask.jsonl.partial').exists()
 
 
+def test_a_file_list(music, tmp_path):
+    listed = ['music/track01.wav', 'music/notes.wav', 'music/sub/track00.wav']
+    (music / 'list.txt').write_text('\n'.join(listed) + '\n')
+    r = subprocess.run([sys.executable, '-m', 'herscan.dask', '--files-from', 'list.txt', '-o',
+                        'listed.jsonl', '--workers', '2', '-q'], cwd=music, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 1, r.stderr  # notes.wav is not audio
+    got = records(music / 'listed.jsonl')
+    assert [x['file'] for x in got] == sorted(listed)
+    assert got == [x for x in cli_records(music) if x['file'] in listed]
+    usage = subprocess.run([sys.executable, '-m', 'herscan.dask', '-o', 'x.jsonl'], cwd=music,
+                           capture_output=True, text=True, timeout=60)
+    assert usage.returncode == 2 and 'no PATH' in usage.stderr
+
+
 def test_a_killed_worker_loses_and_duplicates_nothing(music, cluster, monkeypatch):
     monkeypatch.chdir(music)
     client = cluster(HERSCAN_TEST_DELAY_MS='400')  # every analysis takes 0.4 s more
