@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
       "  herscan track.flac --features loudness    compute only what is asked\n"
       "  herscan track.flac --features beats       the tempo with its beat times\n"
       "  herscan similar profiles.jsonl track.flac   tracks that mix with it (Camelot, tempo)\n"
+      "  herscan report profiles.jsonl -o report.html  one page to browse the collection\n"
       "\n"
       "Exit status: 0 all files analysed (some perhaps with warnings), 1 some files failed (each "
       "has an error record),\n"

@@ -103,6 +103,9 @@ def run(paths, output, client=None, scheduler=None, workers=None, threads_per_wo
             todo.append(path)
 
     own = None
+    groups = list(batches_of(todo, max(1, batch_files), batch_bytes))
+    if not groups:  # everything resumed or found while walking: no cluster needed
+        return _finish(out, summary, quiet)
     if client is None:
         if scheduler:
             from distributed import Client
@@ -111,7 +114,6 @@ def run(paths, output, client=None, scheduler=None, workers=None, threads_per_wo
         else:
             client, cluster = _local_client(workers, threads_per_worker, dashboard)
             own = (client, cluster)
-    groups = list(batches_of(todo, max(1, batch_files), batch_bytes))
     futures = client.map(analyze_batch, groups, features=features, frames=frames,
                          key_profile=key_profile, pure=False, retries=retries)
     group_of = {f.key: g for f, g in zip(futures, groups)}
@@ -169,10 +171,15 @@ def run(paths, output, client=None, scheduler=None, workers=None, threads_per_wo
             own[0].close()
             if own[1] is not None:
                 own[1].close()
+    return _finish(out, summary, quiet)
+
+
+def _finish(out, summary, quiet):
     out.commit()
     if not quiet:
         print('\nherscan-dask: %d files: %d analysed, %d resumed, %d failed' % (
-            len(inputs), summary['analysed'], summary['resumed'], summary['failed']), file=sys.stderr)
+            summary['files'], summary['analysed'], summary['resumed'], summary['failed']),
+            file=sys.stderr)
     return summary
 
 

@@ -139,3 +139,8 @@ def test_resume_after_an_interrupted_client(music):
     files = [json.loads(line)['file'] for line in lines]
     assert len(files) == len(set(files)) == N_GOOD + 2
     assert records(out) == cli_records(music)
+    # Resuming a finished file analyses nothing and leaves it as it was.
+    third = subprocess.run(command + ['--resume'], cwd=music, capture_output=True, text=True,
+                           timeout=120)
+    assert '0 analysed, %d resumed' % (N_GOOD + 2) in third.stderr, third.stderr
+    assert out.read_text().splitlines(keepends=True) == lines
