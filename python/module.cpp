@@ -593,7 +593,10 @@ analyze() on a file with these samples, except `format` (decoder "numpy", contai
            py::arg("n_fft") = 2048, py::arg("hop") = 512)
       .def("process", &PyStft::process, py::arg("block"),
            "Feed mono samples; returns the magnitude frames they complete, (k, n_fft/2+1).")
-      .def("finish", &PyStft::finish, "Ends the stream; returns the last frames.");
+      .def("finish", &PyStft::finish, "Ends the stream; returns the last frames.")
+      .def("result", &PyStft::finish,
+           "As finish() (the name the other processors use): ends the stream, returns the "
+           "frames not yet returned.");
   py::class_<PyMel>(m, "Mel", "Mel spectrogram (dB, librosa's power_to_db top_db=80) and MFCC.")
       .def(py::init<double, std::size_t, std::size_t, std::size_t, bool, std::size_t>(),
            py::arg("sample_rate") = 22050, py::arg("n_fft") = 2048, py::arg("hop") = 512,

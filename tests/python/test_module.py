@@ -169,7 +169,7 @@ def test_stft_equals_numpy():
     rng = np.random.default_rng(7)
     x = rng.standard_normal(10000).astype(np.float32)
     stft = herscan.Stft(22050, n_fft=1024, hop=256)
-    frames = [stft.process(x[i:i + 777]) for i in range(0, len(x), 777)] + [stft.finish()]
+    frames = [stft.process(x[i:i + 777]) for i in range(0, len(x), 777)] + [stft.result()]
     got = np.concatenate(frames)
     # librosa's centred STFT: zero padding of n_fft / 2, periodic Hann, |rfft|.
     n_fft, hop = 1024, 256
@@ -179,6 +179,9 @@ def test_stft_equals_numpy():
     want = np.array([np.abs(np.fft.rfft(window * padded[t * hop:t * hop + n_fft])) for t in range(count)])
     assert got.shape == (count, n_fft // 2 + 1) and got.dtype == np.float32
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-3)
+    assert stft.finish().shape == (0, n_fft // 2 + 1)  # nothing after the end
+    with pytest.raises(ValueError):
+        stft.process(x[:100])
 
 
 def test_mel_and_chroma_equal_the_profile(tracks):
