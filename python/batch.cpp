@@ -16,6 +16,7 @@
 #include "herscan/error.h"
 #include "herscan/json.h"
 #include "herscan/key.h"
+#include "paths.h"
 
 namespace py = pybind11;
 
@@ -30,17 +31,17 @@ std::string dump(const json& record) {
 
 class ResumableOutput {
  public:
-  ResumableOutput(const std::string& path, bool resume) {
+  ResumableOutput(const py::object& path, bool resume) {
     try {
-      sink_ = std::make_unique<app::ResumableFileSink>(path, resume);
+      sink_ = std::make_unique<app::ResumableFileSink>(fs_bytes(path), resume);
     } catch (const std::exception& e) {
       throw py::value_error(e.what());
     }
   }
   // The files an earlier run finished (their records are in the file already).
-  std::vector<std::string> done() const {
-    std::vector<std::string> files;
-    for (const auto& record : sink_->records()) files.push_back(record_file(record));
+  py::list done() const {
+    py::list files;
+    for (const auto& record : sink_->records()) files.append(fs_str(record_file(record)));
     return files;
   }
   std::size_t resumed() const { return sink_->records().size(); }
@@ -61,7 +62,7 @@ class ResumableOutput {
     }
   }
   void keep() { sink_->keep(); }
-  std::string partial_path() const { return sink_->partial_path().string(); }
+  py::object partial_path() const { return fs_str(sink_->partial_path().string()); }
 
  private:
   std::unique_ptr<app::ResumableFileSink> sink_;
@@ -72,18 +73,20 @@ class ResumableOutput {
 void bind_batch(py::module_& m, const OptionsFactory& options_of) {
   m.def(
       "_collect_inputs",
-      [](const std::vector<std::string>& paths, const std::vector<std::string>& include,
+      [](const py::list& path_objects, const std::vector<std::string>& include,
          const std::vector<std::string>& exclude) {
-        std::vector<std::string> empty;
+        std::vector<std::string> paths, empty;
+        for (const auto& p : path_objects) paths.push_back(fs_bytes(p));
         const auto inputs = app::collect_inputs(paths, {include, exclude}, &empty);
-        py::list out;
+        py::list out, empty_out;
         for (const auto& in : inputs)
           out.append(
-              py::make_tuple(in.path,
+              py::make_tuple(fs_str(in.path),
                              in.error ? py::object(py::str(std::string(error_code_name(*in.error))))
                                       : py::object(py::none()),
-                             in.error_message));
-        return py::make_tuple(out, empty);
+                             valid_utf8(in.error_message)));
+        for (const auto& folder : empty) empty_out.append(fs_str(folder));
+        return py::make_tuple(out, empty_out);
       },
       py::arg("paths"), py::arg("include") = std::vector<std::string>{},
       py::arg("exclude") = std::vector<std::string>{},
@@ -91,8 +94,9 @@ void bind_batch(py::module_& m, const OptionsFactory& options_of) {
       "arguments.");
   m.def(
       "_record_line",
-      [options_of](const std::string& path, const py::object& features, const py::object& frames,
-                   const std::string& key_profile) {
+      [options_of](const py::object& path_object, const py::object& features,
+                   const py::object& frames, const std::string& key_profile) {
+        const std::string path = fs_bytes(path_object);
         const ProfileOptions options = options_of(features, frames, key_profile, false);
         py::gil_scoped_release release;
         return dump(app::analyze_record(path, options));
@@ -103,7 +107,8 @@ void bind_batch(py::module_& m, const OptionsFactory& options_of) {
       "the file's sake).");
   m.def(
       "_error_line",
-      [](const std::string& path, const std::string& code, const std::string& message) {
+      [](const py::object& path_object, const std::string& code, const std::string& message) {
+        const std::string path = fs_bytes(path_object);
         for (int c = 0; c <= int(ErrorCode::verify_failed); ++c)
           if (error_code_name(ErrorCode(c)) == code)
             return dump(error_record(path, ErrorCode(c), message));
@@ -112,7 +117,7 @@ void bind_batch(py::module_& m, const OptionsFactory& options_of) {
       py::arg("path"), py::arg("code"), py::arg("message"), "An error record's JSON line.");
   py::class_<ResumableOutput>(m, "_ResumableOutput",
                               "The CLI's resumable JSON Lines output (-o FILE [--resume]).")
-      .def(py::init<const std::string&, bool>(), py::arg("path"), py::arg("resume"))
+      .def(py::init<const py::object&, bool>(), py::arg("path"), py::arg("resume"))
       .def("done", &ResumableOutput::done)
       .def("resumed", &ResumableOutput::resumed)
       .def("resumed_failed", &ResumableOutput::resumed_failed)

@@ -23,6 +23,7 @@
 #include "herscan/profile.h"
 #include "herscan/stft.h"
 #include "herscan/version.h"
+#include "paths.h"
 
 namespace py = pybind11;
 using json = nlohmann::ordered_json;
@@ -34,7 +35,7 @@ struct Exceptions {
   py::object base, decode, unsupported, not_found, invalid;
 };
 Exceptions& exceptions() {
-  static Exceptions e;
+  static Exceptions& e = *new Exceptions;  // never destroyed: Python objects must not outlive Python
   return e;
 }
 
@@ -68,7 +69,7 @@ py::object exception_for(herscan::ErrorCode code) {
 // registered in the module).
 void set_python_error(const herscan::Error& error) {
   py::object type = exception_for(error.code());
-  py::object instance = type(error.what());
+  py::object instance = type(herscan::valid_utf8(error.what()));  // names need not be UTF-8
   instance.attr("code") = std::string(herscan::error_code_name(error.code()));
   PyErr_SetObject(type.ptr(), instance.ptr());
 }
@@ -201,8 +202,9 @@ py::dict profile_dict(herscan::Profile& profile, const herscan::ProfileOptions& 
   return out;
 }
 
-py::dict analyze(const std::string& path, const py::object& features, const py::object& frames,
-                 const std::string& key_profile, bool strict) {
+py::dict analyze(const py::object& path_object, const py::object& features,
+                 const py::object& frames, const std::string& key_profile, bool strict) {
+  const std::string path = herscan::python::fs_bytes(path_object);
   const auto options = options_of(features, frames, key_profile, strict);
   herscan::Profile profile;
   {
@@ -570,7 +572,8 @@ and values. features: None (every summary) or names ("loudness,tempo" or a list;
 the beat times). frames: False, True (frame series) or "mel" (also the mel spectrogram):
 frames["..."] are numpy float32 arrays, (n_frames,) or (n_frames, n_bins). Raises
 herscan.FileNotFound, UnsupportedFormat, DecodeError or InvalidArgument (each with .code).
-The GIL is released during the analysis: threads analyse files in parallel.)");
+path: str, bytes or os.PathLike. The GIL is released during the analysis: threads analyse files in
+parallel.)");
   m.def("analyze_array", &analyze_array, py::arg("samples"), py::arg("sample_rate"),
         py::arg("layout") = "channels_first", py::arg("features") = py::none(),
         py::arg("frames") = false, py::arg("key_profile") = "herscan", py::arg("name") = "<array>",

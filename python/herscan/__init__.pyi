@@ -1,4 +1,5 @@
 # Type stubs of the herscan module (python/module.cpp). docs/python.md.
+import os
 from typing import Any, Literal, Optional, Sequence, Union
 
 import numpy as np
@@ -16,7 +17,7 @@ class UnsupportedFormat(HerscanError): ...
 class FileNotFound(HerscanError, FileNotFoundError): ...
 class InvalidArgument(HerscanError, ValueError): ...
 
-def analyze(path: str, features: Features = None, frames: FramesOption = False,
+def analyze(path: Union[str, bytes, "os.PathLike[str]"], features: Features = None, frames: FramesOption = False,
             key_profile: str = "herscan", strict: bool = False) -> dict[str, Any]:
     """The profile `herscan PATH` writes, as a dict; frames as numpy float32 arrays."""
 

@@ -16,7 +16,7 @@ def write_wav(path, samples, rate):
     x = np.asarray(samples, dtype=np.float64)
     channels = 1 if x.ndim == 1 else x.shape[1]
     pcm = np.clip(np.round(x * 32767), -32768, 32767).astype('<i2')
-    with wave.open(str(path), 'wb') as w:
+    with wave.open(os.fsdecode(path), 'wb') as w:
         w.setnchannels(channels)
         w.setsampwidth(2)
         w.setframerate(rate)

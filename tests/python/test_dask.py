@@ -17,6 +17,7 @@ distributed = pytest.importorskip('distributed')
 import herscan.dask  # noqa: E402  (needs distributed)
 
 N_GOOD = 8
+N_AUDIO = N_GOOD + 1  # and one whose name is not UTF-8
 
 
 @pytest.fixture(scope='module')
@@ -27,6 +28,7 @@ def music(tmp_path_factory):
     for k in range(N_GOOD):
         sub = 'sub/' if k % 3 == 0 else ''
         write_wav(folder / ('%strack%02d.wav' % (sub, k)), chord_piece(3, 22050, 90 + 7 * k, seed=k), 22050)
+    write_wav(os.path.join(os.fsencode(folder), b'caf\xe9.wav'), chord_piece(2, 22050, 100), 22050)
     (folder / 'notes.wav').write_text('not audio\n' * 20)
     (folder / 'cut.wav').write_bytes(b'RIFF\x24\x00\x00\x00WAVEfmt ')
     return d
@@ -64,11 +66,13 @@ def cluster():
 def test_same_records_as_the_cli(music, cluster, monkeypatch):
     monkeypatch.chdir(music)
     summary = herscan.dask.run(['music'], 'dask.jsonl', client=cluster())
-    assert summary['files'] == N_GOOD + 2 and summary['failed'] == 2
+    assert summary['files'] == N_AUDIO + 2 and summary['failed'] == 2
     got = records(music / 'dask.jsonl')
     assert got == cli_records(music)
     errors = [r['file'] for r in got if 'error' in r]
     assert errors == ['music/cut.wav', 'music/notes.wav']
+    latin1 = [r for r in got if 'file_bytes' in r]  # the CLI's way with a name that is not UTF-8
+    assert [r['file'] for r in latin1] == ['music/caf\ufffd.wav'] and 'tempo' in latin1[0]
     assert not (music / 'dask.jsonl.partial').exists()
 
 
@@ -103,7 +107,7 @@ def test_a_killed_worker_loses_and_duplicates_nothing(music, cluster, monkeypatc
     assert not summary['interrupted'] and summary['crashed'] == 0
     with open(music / 'killed.jsonl') as f:
         files = [json.loads(line)['file'] for line in f]
-    assert len(files) == len(set(files)) == N_GOOD + 2
+    assert len(files) == len(set(files)) == N_AUDIO + 2
     assert records(music / 'killed.jsonl') == cli_records(music)
 
 
@@ -129,18 +133,18 @@ def test_resume_after_an_interrupted_client(music):
     assert 'run again with --resume' in first.stderr.read()
     assert not out.exists()
     kept = partial.read_text().splitlines(keepends=True)
-    assert 3 <= len(kept) < N_GOOD + 2
+    assert 3 <= len(kept) < N_AUDIO + 2
     second = subprocess.run(command + ['--resume'], cwd=music, capture_output=True, text=True,
                             timeout=120)
     assert second.returncode == 1, second.stderr  # the two bad files
-    assert '%d analysed, %d resumed' % (N_GOOD + 2 - len(kept), len(kept)) in second.stderr
+    assert '%d analysed, %d resumed' % (N_AUDIO + 2 - len(kept), len(kept)) in second.stderr
     lines = out.read_text().splitlines(keepends=True)
     assert lines[:len(kept)] == kept  # the earlier records untouched (their timings too)
     files = [json.loads(line)['file'] for line in lines]
-    assert len(files) == len(set(files)) == N_GOOD + 2
+    assert len(files) == len(set(files)) == N_AUDIO + 2
     assert records(out) == cli_records(music)
     # Resuming a finished file analyses nothing and leaves it as it was.
     third = subprocess.run(command + ['--resume'], cwd=music, capture_output=True, text=True,
                            timeout=120)
-    assert '0 analysed, %d resumed' % (N_GOOD + 2) in third.stderr, third.stderr
+    assert '0 analysed, %d resumed' % (N_AUDIO + 2) in third.stderr, third.stderr
     assert out.read_text().splitlines(keepends=True) == lines

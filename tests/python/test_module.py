@@ -99,6 +99,24 @@ def test_analyze_array_with_librosa_style_mono():
     assert abs(p['loudness']['sample_peak_dbfs'] - 20 * np.log10(0.3)) < 0.01
 
 
+def test_paths_as_str_bytes_pathlib_and_not_utf8(tracks, tmp_path):
+    import pathlib
+    path = str(tracks['mono22'])
+    want = without_timing(herscan.analyze(path))
+    assert without_timing(herscan.analyze(pathlib.Path(path))) == want
+    assert without_timing(herscan.analyze(os.fsencode(path))) == want
+    latin1 = os.path.join(os.fsencode(str(tmp_path)), b'caf\xe9.wav')
+    with open(path, 'rb') as src, open(latin1, 'wb') as dst:
+        dst.write(src.read())
+    got = herscan.analyze(latin1)  # bytes, or os.fsdecode's str with a surrogate: the same file
+    assert without_timing(herscan.analyze(os.fsdecode(latin1))) == without_timing(got)
+    assert got['file'].endswith('caf\ufffd.wav')  # JSON strings are Unicode: as the CLI writes it
+    assert without_timing(got) == without_timing(cli(os.fsdecode(latin1)))
+    with pytest.raises(herscan.FileNotFound) as e:
+        herscan.analyze(os.path.join(os.fsencode(str(tmp_path)), b'gone\xe9.wav'))
+    assert 'gone\ufffd.wav' in str(e.value)
+
+
 def test_errors_are_exceptions(tmp_path):
     with pytest.raises(herscan.FileNotFound) as e:
         herscan.analyze(str(tmp_path / 'missing.flac'))
