@@ -129,24 +129,19 @@ def run(paths, output, client=None, scheduler=None, workers=None, threads_per_wo
             group = group_of[future.key]
             try:
                 lines = future.result()
-            except KilledWorker as e:
-                # Every try of this task killed its worker: the files get "crashed" records,
-                # one at a time when the batch had several (only the guilty one is lost).
-                lines = None
-                if len(group) > 1:
-                    lines = []
-                    for p in group:
-                        try:
-                            lines += client.submit(analyze_batch, [p], features, frames,
-                                                   key_profile, pure=False).result()
-                        except KilledWorker:
-                            lines.append(_h._error_line(p, 'crashed', 'the analysis killed its '
-                                                        'worker process every time it ran'))
-                            summary['crashed'] += 1
-                else:
-                    lines = [_h._error_line(group[0], 'crashed', 'the analysis killed its '
-                                            'worker process every time it ran (%s)' % e)]
-                    summary['crashed'] += 1
+            except KilledWorker:
+                # Workers died while this task was on them (Dask counts every task assigned to a
+                # dying worker, so an innocent file can be marked too): each file runs again,
+                # alone; one that kills its worker again gets a "crashed" record.
+                lines = []
+                for p in group:
+                    try:
+                        lines += client.submit(analyze_batch, [p], features, frames, key_profile,
+                                               pure=False).result()
+                    except KilledWorker:
+                        lines.append(_h._error_line(p, 'crashed', 'the analysis killed its worker '
+                                                    'process every time it ran'))
+                        summary['crashed'] += 1
             except Exception as e:  # an error of the task itself (not of a file): retried already
                 lines = [_h._error_line(p, 'internal', '%s: %s' % (type(e).__name__, e)) for p in group]
             for path, line in zip(group, lines):

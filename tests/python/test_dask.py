@@ -111,6 +111,19 @@ def test_a_killed_worker_loses_and_duplicates_nothing(music, cluster, monkeypatc
     assert records(music / 'killed.jsonl') == cli_records(music)
 
 
+def test_a_file_that_kills_every_worker_gets_a_crashed_record(music, cluster, monkeypatch):
+    monkeypatch.chdir(music)
+    # records.cpp's test hook: the analysis of a path containing "track03" dies on SIGSEGV.
+    client = cluster(HERSCAN_TEST_CRASH='track03')
+    summary = herscan.dask.run(['music'], 'crash.jsonl', client=client)
+    assert summary['crashed'] == 1
+    got = {r['file']: r for r in records(music / 'crash.jsonl')}
+    assert len(got) == N_AUDIO + 2
+    assert got['music/sub/track03.wav']['error']['code'] == 'crashed'
+    cli = {r['file']: r for r in cli_records(music)}
+    assert all(got[f] == cli[f] for f in cli if f != 'music/sub/track03.wav')
+
+
 def test_resume_after_an_interrupted_client(music):
     out = music / 'resumed.jsonl'
     partial = music / 'resumed.jsonl.partial'
