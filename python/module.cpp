@@ -35,7 +35,8 @@ struct Exceptions {
   py::object base, decode, unsupported, not_found, invalid;
 };
 Exceptions& exceptions() {
-  static Exceptions& e = *new Exceptions;  // never destroyed: Python objects must not outlive Python
+  static Exceptions& e =
+      *new Exceptions;  // never destroyed: Python objects must not outlive Python
   return e;
 }
 
