@@ -115,6 +115,13 @@ std::size_t pool_factor(const json* series) {
   return std::max<std::size_t>(1, (series->size() + kReportMaxColumns - 1) / kReportMaxColumns);
 }
 
+// The time of each pooled column: every `factor`-th value of a time axis.
+json column_starts(const json& axis, std::size_t factor, int decimals) {
+  json out = json::array();
+  for (std::size_t i = 0; i < axis.size(); i += factor) out.push_back(rounded(&axis[i], decimals));
+  return out;
+}
+
 // What the track view draws, when the record has frames: pooled series and the beat times.
 json frames_of(const json& record) {
   const json* frames = at(record, {"frames"});
@@ -124,9 +131,7 @@ json frames_of(const json& record) {
   const std::size_t factor = pool_factor(time);
   if (time && time->is_array() && !time->empty()) {
     out["pooled"] = factor;
-    json first = json::array();  // each column's start time
-    for (std::size_t i = 0; i < time->size(); i += factor) first.push_back(rounded(&(*time)[i], 3));
-    out["time_s"] = std::move(first);
+    out["time_s"] = column_starts(*time, factor, 3);
     if (json mel = pooled_matrix_u8(at(*frames, {"mel_db"}), factor, 80); !mel.is_null())
       out["mel_db"] = std::move(mel);
     if (json chroma = pooled_matrix_u8(at(*frames, {"chroma"}), factor, 0); !chroma.is_null())
@@ -137,10 +142,7 @@ json frames_of(const json& record) {
   const json* loudness_time = at(*frames, {"loudness_time_s"});
   if (loudness_time && loudness_time->is_array() && !loudness_time->empty()) {
     const std::size_t lf = pool_factor(loudness_time);
-    json first = json::array();
-    for (std::size_t i = 0; i < loudness_time->size(); i += lf)
-      first.push_back(rounded(&(*loudness_time)[i], 2));
-    out["loudness_time_s"] = std::move(first);
+    out["loudness_time_s"] = column_starts(*loudness_time, lf, 2);
     for (const char* name : {"momentary_lufs", "short_term_lufs"})
       if (json s = pooled(at(*frames, {name}), lf, false, 1); !s.is_null())
         out[name] = std::move(s);
