@@ -23,6 +23,11 @@ and over all files the beat F-measure (±70 ms, every beat, no trimming) and the
 matched beats; the F-measure again from mir_eval when python3-mir-eval is installed; and, for
 herscan, how well tempo.confidence tells Acc1 hits from misses: its ROC AUC and a reliability table
 (mean confidence and observed Acc1 per confidence decile).
+
+Over the files with annotated downbeats (truth.downbeats_s): the downbeat F-measure (±70 ms) of
+herscan's tempo.downbeats, against every 4th of the method's beats from the first (the baseline,
+and the only figure for methods without downbeats); beats_per_bar against the notation on the files
+in 3/4 or 4/4; and how well tempo.bar_confidence tells right bars (downbeat F ≥ 0.5) from wrong.
 """
 import argparse
 import json
@@ -109,13 +114,14 @@ def main():
     confidences, hits = [], []  # herscan's confidence and Acc1 on the files with a tempo
     plain = []  # Acc1 hits on the files whose metrical level is not ambiguous
     no_pulse = []  # herscan's confidence on the files marked as having no pulse (truth.pulse false)
+    bars = []  # per file with downbeats: (F, F of every 4th beat, meter right or None, bar confidence)
     for f, path in zip(files, paths):
         truth = f["truth"]
         tempo = (by_path.get(os.path.abspath(path)) or {}).get("tempo") or {}
         bpm = tempo.get("bpm")
         beats = tempo.get("beats") or []
         group = f.get("source", "?") if args.by_source else f.get("style", "?")
-        style = by_style.setdefault(group, [0, 0, []])
+        style = by_style.setdefault(group, [0, 0, []])  # then (downbeat F, every 4th) per file
         line = ""
         if truth.get("beats_s") is not None:
             fm, offsets = f_measure(beats, truth["beats_s"])
@@ -124,6 +130,14 @@ def main():
             all_offsets += offsets
             pairs.append((truth["beats_s"], beats))
             line = f"F {fm:.2f}  offset {statistics.median(offsets) * 1000 if offsets else float('nan'):+5.1f} ms"
+        if truth.get("downbeats_s"):
+            db = f_measure(tempo.get("downbeats") or [], truth["downbeats_s"])[0]
+            every4 = f_measure(beats[0::4], truth["downbeats_s"])[0]
+            sig = truth.get("time_signature")
+            meter = (tempo.get("beats_per_bar") == int(sig[0])) if sig in ("3/4", "4/4") and "beats_per_bar" in tempo else None
+            bars.append((db, every4, meter, tempo.get("bar_confidence")))
+            style.append((db, every4))
+            line += f"  downbeat F {db:.2f} (every 4th {every4:.2f})"
         if truth.get("pulse") is False:
             if "confidence" in tempo:
                 no_pulse.append(tempo["confidence"] or 0.0)
@@ -157,9 +171,12 @@ def main():
         if plain and len(plain) < n_tempo:
             print(f"  files without metrical ambiguity {len(plain)}  Acc1 {sum(plain) / len(plain):.3f}")
     if args.by_style or args.by_source:
-        for name, (n, style_hits, style_fs) in sorted(by_style.items()):
+        for name, (n, style_hits, style_fs, *style_bars) in sorted(by_style.items()):
             acc = f"Acc1 {style_hits / n:.3f} ({style_hits}/{n})" if n else "Acc1 –"
             f_text = f"F {sum(style_fs) / len(style_fs):.3f}" if style_fs else "F –"
+            if style_bars:
+                f_text += (f"  downbeat F {sum(b[0] for b in style_bars) / len(style_bars):.3f}"
+                           f" (every 4th {sum(b[1] for b in style_bars) / len(style_bars):.3f})")
             print(f"  {name:24s} files {max(n, len(style_fs)):3d}  {acc:18s}  {f_text}")
     median_offset = statistics.median(all_offsets) * 1000 if all_offsets else float("nan")
     if fs:
@@ -174,6 +191,17 @@ def main():
             print(f"mir_eval beat F-measure {sum(scores) / len(scores):.3f}")
     except ImportError:
         pass
+    if bars:
+        print(f"downbeats: files {len(bars)}  F-measure {sum(b[0] for b in bars) / len(bars):.3f}"
+              f"  every 4th beat {sum(b[1] for b in bars) / len(bars):.3f}")
+        for sig in ("3/4", "4/4"):
+            right = [b[2] for b, f in zip(bars, [f for f in files if f["truth"].get("downbeats_s")])
+                     if f["truth"].get("time_signature") == sig and b[2] is not None]
+            if right:
+                print(f"  notated {sig}: files {len(right)}  beats_per_bar {sig[0]} {sum(right) / len(right):.3f}")
+        rated = [(b[3], b[0] >= 0.5) for b in bars if b[3] is not None]
+        if rated:
+            print_calibration("bars (downbeat F >= 0.5)", [c for c, _ in rated], [h for _, h in rated])
     if confidences:
         print_calibration("tempo (Acc1)", confidences, hits)
     if no_pulse:

@@ -288,6 +288,16 @@ json tempo_json(const TempoResult& t, bool with_beats) {
     json beats = json::array();
     for (double b : t.beats_s) beats.push_back(number(b));
     j["beats"] = std::move(beats);
+    const BarResult& bars = t.bars;
+    json positions = json::array(), downbeats = json::array();
+    for (std::size_t i = 0; i < bars.positions.size() && i < t.beats_s.size(); ++i) {
+      positions.push_back(bars.positions[i]);
+      if (bars.positions[i] == 1) downbeats.push_back(number(t.beats_s[i]));
+    }
+    j["beats_per_bar"] = bars.beats_per_bar ? json(bars.beats_per_bar) : json(nullptr);
+    j["beat_positions"] = std::move(positions);
+    j["downbeats"] = std::move(downbeats);
+    j["bar_confidence"] = number(bars.confidence);
   }
   if (!t.defined) j["null_reasons"] = {{"bpm", t.reason}};
   return j;

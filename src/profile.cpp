@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "herscan/bars.h"
 #include "herscan/beat_net.h"
 #include "herscan/error.h"
 #include "herscan/version.h"
@@ -277,6 +278,11 @@ Profile analyze(AudioFileReader& reader, const ProfileOptions& options,
         onsets->onset_mean(), options.analysis_rate_hz / double(options.stft.hop_frames),
         options.tempo, options.features.has(Feature::beats), options.frames, activation);
     profile.tempo_beats = options.features.has(Feature::beats);
+    if (profile.tempo_beats) {  // the bars over those beats, from the downbeat network
+      profile.tempo->bars = track_bars(
+          profile.tempo->beats_s, beat_activation(onsets->beat_features(), default_downbeat_net()),
+          options.analysis_rate_hz / double(options.stft.hop_frames));
+    }
   }
   profile.key_profile = options.key_profile;
   if (options.frames) {

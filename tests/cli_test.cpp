@@ -500,7 +500,7 @@ double beat_f_measure(const std::vector<double>& estimated, const std::vector<do
 
 // A 126 BPM click track: the tempo within 1 %, a confident pulse, beats on the clicks, beats only
 // with --features beats, the text summary line, the frame series; silence has no tempo, with the
-// reason; the demo track keeps the tempo and beats it was made with (data/demo_truth.json).
+// reason; the demo track keeps the tempo, beats and bars it was made with (data/demo_truth.json).
 TEST(Cli, TempoAndBeats) {
   TempDir dir;
   const auto path = dir / "clicks.wav";
@@ -535,6 +535,19 @@ TEST(Cli, TempoAndBeats) {
       herscan(dir, {path.string(), "--features", "tempo,beats", "--format", "text"});
   EXPECT_NE(text.out.find("tempo     126."), std::string::npos) << text.out;
   EXPECT_NE(text.out.find(std::to_string(beats.size()) + " beats"), std::string::npos) << text.out;
+  // The bars over the beats: a position per beat within the meter, the downbeats those at 1.
+  const auto positions = p["tempo"]["beat_positions"].get<std::vector<int>>();
+  const auto per_bar = p["tempo"]["beats_per_bar"].get<int>();
+  ASSERT_EQ(positions.size(), beats.size());
+  std::vector<double> ones;
+  for (std::size_t i = 0; i < beats.size(); ++i) {
+    EXPECT_GE(positions[i], 1);
+    EXPECT_LE(positions[i], per_bar);
+    if (positions[i] == 1) ones.push_back(beats[i]);
+  }
+  EXPECT_EQ(p["tempo"]["downbeats"].get<std::vector<double>>(), ones);
+  EXPECT_NE(text.out.find(std::to_string(per_bar) + " a bar (confidence "), std::string::npos)
+      << text.out;
 
   const Result frames =
       herscan_frames(dir, {"--series", "onset_strength,tempo_bpm", path.string()});
@@ -557,6 +570,10 @@ TEST(Cli, TempoAndBeats) {
   EXPECT_TRUE(st["bpm"].is_null());
   EXPECT_EQ(st["confidence"], 0);
   EXPECT_TRUE(st["beats"].empty());
+  EXPECT_TRUE(st["beats_per_bar"].is_null());
+  EXPECT_TRUE(st["beat_positions"].empty());
+  EXPECT_TRUE(st["downbeats"].empty());
+  EXPECT_EQ(st["bar_confidence"], 0);
   EXPECT_EQ(st["null_reasons"]["bpm"], "no onsets (silence)");
   std::ofstream(dir / "silence.json") << s.out;
   expect_valid_against_schema(dir / "silence.json");
@@ -568,6 +585,10 @@ TEST(Cli, TempoAndBeats) {
               0.01 * truth["tempo_bpm"].get<double>());
   EXPECT_GE(beat_f_measure(demo["beats"].get<std::vector<double>>(),
                            truth["beats_s"].get<std::vector<double>>()),
+            0.9);
+  EXPECT_EQ(demo["beats_per_bar"], 4);
+  EXPECT_GE(beat_f_measure(demo["downbeats"].get<std::vector<double>>(),
+                           truth["downbeats_s"].get<std::vector<double>>()),
             0.9);
 }
 

@@ -99,6 +99,12 @@ std::string text_summary(const json& p) {
       if (confidence < herscan::kNoReliablePulse) text += " (no reliable pulse)";
       if (at(t, "beats").is_array())
         text += ", " + std::to_string(at(t, "beats").size()) + " beats";
+      if (at(t, "beats_per_bar").is_number())
+        text +=
+            ", " + std::to_string(at(t, "beats_per_bar").get<int>()) + " a bar (confidence " +
+            fmt("%.2f",
+                at(t, "bar_confidence").is_number() ? at(t, "bar_confidence").get<double>() : 0.0) +
+            ")";
     } else if (at(at(t, "null_reasons"), "bpm").is_string()) {
       text = "none (" + at(at(t, "null_reasons"), "bpm").get<std::string>() + ")";
     }

@@ -147,11 +147,12 @@ json frames_of(const json& record) {
       if (json s = pooled(at(*frames, {name}), lf, false, 1); !s.is_null())
         out[name] = std::move(s);
   }
-  if (const json* beats = at(record, {"tempo", "beats"}); beats && beats->is_array()) {
-    json b = json::array();
-    for (const auto& t : *beats) b.push_back(rounded(&t, 3));
-    out["beats"] = std::move(b);
-  }
+  for (const char* name : {"beats", "downbeats"})
+    if (const json* times = at(record, {"tempo", name}); times && times->is_array()) {
+      json b = json::array();
+      for (const auto& t : *times) b.push_back(rounded(&t, 3));
+      out[name] = std::move(b);
+    }
   return out.empty() ? json(nullptr) : out;
 }
 

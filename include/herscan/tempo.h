@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "herscan/bars.h"
+
 namespace herscan {
 
 /// The autocorrelation tempogram averaged over all frames (librosa.feature.tempogram with a
@@ -106,7 +108,8 @@ struct TempoResult {
                              ///< the valleys beside it, as a fraction of the room above them)
   std::vector<TempoCandidate> candidates;  ///< the metrical levels, most probable first
   std::vector<double> beats_s;             ///< with want_beats: beat times in seconds
-  std::vector<float> local_bpm;            ///< with want_curve: the tempo curve, one per frame
+  BarResult bars;  ///< the bars over beats_s (herscan/bars.h); analyze_file fills it with the beats
+  std::vector<float> local_bpm;  ///< with want_curve: the tempo curve, one per frame
 };
 
 /// herscan's tempo, beats and tempo curve from an onset envelope (the mean-aggregate log-mel flux)

@@ -399,7 +399,7 @@ class ReportInBrowser(unittest.TestCase):
         d.execute_script("[...document.querySelectorAll('#rows .row')].find(r => r.children[0].title.endsWith('/a.wav')).click()")
         panels = d.execute_script("return [...document.querySelectorAll('#track canvas')].map(c => c.dataset.panel)")
         self.assertEqual(len(panels), 4, panels)
-        for title in ('Mel spectrogram', 'Chroma', 'Loudness', 'Onset strength and beats'):
+        for title in ('Mel spectrogram', 'Chroma', 'Loudness', 'Onset strength, beats and downbeats'):
             self.assertTrue(any(p.startswith(title) for p in panels), panels)
         colours = d.execute_script("""return [...document.querySelectorAll('#track canvas')].map(c => {
             const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; const seen = new Set();

@@ -576,12 +576,14 @@
       g.fillStyle = css('--muted');
       for (const t of niceTicks(t0, tEnd, 6)) g.fillText(t + ' s', tx(t, w) + 2, h - 2);
     });
-    if (f.onset_strength) panel('Onset strength' + (f.beats ? ' and beats' : ''), 90, ({ g, w, h }) => {
-      if (f.beats) {
-        g.strokeStyle = css('--ink'); g.globalAlpha = 0.35;
-        for (const b of f.beats) { const x = tx(b, w); g.beginPath(); g.moveTo(x, 0); g.lineTo(x, h - 14); g.stroke(); }
-        g.globalAlpha = 1;
-      }
+    if (f.onset_strength) panel('Onset strength' + (f.beats ? (f.downbeats ? ', beats and downbeats' : ' and beats') : ''), 90, ({ g, w, h }) => {
+      const ticks = (times, alpha, width) => {
+        g.strokeStyle = css('--ink'); g.globalAlpha = alpha; g.lineWidth = width;
+        for (const b of times) { const x = tx(b, w); g.beginPath(); g.moveTo(x, 0); g.lineTo(x, h - 14); g.stroke(); }
+        g.globalAlpha = 1; g.lineWidth = 1;
+      };
+      if (f.beats) ticks(f.beats, 0.35, 1);
+      if (f.downbeats) ticks(f.downbeats, 0.8, 2);
       const hi = Math.max(...f.onset_strength.filter((v) => v !== null), 1e-9);
       line(g, w, h, f.time_s, f.onset_strength, 0, hi, css('--accent'));
       g.fillStyle = css('--muted');
