@@ -570,7 +570,7 @@ PYBIND11_MODULE(_herscan, m) {
         py::arg("frames") = false, py::arg("key_profile") = "herscan", py::arg("strict") = false,
         R"(The profile of an audio file, as `herscan FILE` writes it: a dict with the CLI's keys
 and values. features: None (every summary) or names ("loudness,tempo" or a list; "beats" adds
-the beat times). frames: False, True (frame series) or "mel" (also the mel spectrogram):
+the beat times and bars). frames: False, True (frame series) or "mel" (also the mel spectrogram):
 frames["..."] are numpy float32 arrays, (n_frames,) or (n_frames, n_bins). Raises
 herscan.FileNotFound, UnsupportedFormat, DecodeError or InvalidArgument (each with .code).
 path: str, bytes or os.PathLike. The GIL is released during the analysis: threads analyse files in

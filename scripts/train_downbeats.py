@@ -3,7 +3,7 @@
 
     scripts/train_downbeats.py MANIFEST... [--beats RESULTS.jsonl] [--features DIR]
                                [--bench build/release/bench] [--folds 5] [--steps 2000]
-                               [--write src/downbeat_net.inc]
+                               [--held-out CACHE.json] [--write src/downbeat_net.inc]
 
 Every file with downbeat annotations (truth.downbeats_s) takes part. The network is the beat
 network's architecture (scripts/train_beats.py, herscan/beat_net.h) on the same features, its
@@ -13,12 +13,14 @@ beats herscan reports), the largest value within ±2 frames of each, and a hidde
 over the beat's position in the bar (3 or 4 beats a bar, the meter fixed within a file) finds the
 positions: each beat moves one position on, or, with probability `jump`, to any other position (a
 beat the tracker missed or added, a bar of another length); a downbeat emits log a, any other
-beat log(1 − a); 4 beats a bar has the prior log-odds `prior4` over 3. herscan's beats come from
+beat log(1 − a); 4 beats a bar has the prior log-odds `prior4` over 3, and the first beat is a
+downbeat with the prior log-odds `first` against each other position. herscan's beats come from
 `--beats` (bench/tempo_beats' output lines) or are computed by bench/tempo_beats.
 
 Folds are grouped by `piece` (md5 of the name mod 5, as train_tempo.py, train_key.py and
 train_beats.py assign them). Each fold's network gives the held-out activations of its test files;
-the tracker's two parameters are chosen on a grid by the pooled held-out downbeat F-measure, and
+the tracker's three parameters are chosen on a grid by the pooled held-out downbeat F-measure
+(--held-out caches those activations, so that the grid can be rerun without the training), and
 the confidence (the probability that the downbeats are right, F ≥ 0.5) is a logistic function of
 the tracker's evidence (the mean posterior of the chosen positions, the meter's posterior), fitted
 on the held-out files by the same 5 folds. Reported: downbeat F (±70 ms), against placing a

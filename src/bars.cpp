@@ -41,13 +41,16 @@ MeterFit fit_meter(const std::vector<double>& s, std::size_t m, const BarConfig&
   auto emit = [&](std::size_t i, std::size_t k) {
     return k == 0 ? std::log(s[i]) : std::log(1 - s[i]);
   };
-  const double prior = (m == 4 ? config.prior4 : 0.0) - std::log(double(m));
+  const double norm = std::log(std::exp(config.first) + double(m - 1));
+  auto prior = [&](std::size_t k) {
+    return (m == 4 ? config.prior4 : 0.0) + (k == 0 ? config.first : 0.0) - norm;
+  };
 
   MeterFit fit;
   // Viterbi; ties go to the lower position, as the training script's argmax.
   std::vector<double> delta(m), next(m);
   std::vector<int> back(n * m, 0);
-  for (std::size_t k = 0; k < m; ++k) delta[k] = prior + emit(0, k);
+  for (std::size_t k = 0; k < m; ++k) delta[k] = prior(k) + emit(0, k);
   for (std::size_t i = 1; i < n; ++i) {
     for (std::size_t k = 0; k < m; ++k) {
       double best = -std::numeric_limits<double>::infinity();
@@ -67,7 +70,7 @@ MeterFit fit_meter(const std::vector<double>& s, std::size_t m, const BarConfig&
 
   // Forward-backward in the log domain for the posteriors.
   std::vector<double> fw(n * m), bw(n * m, 0.0);
-  for (std::size_t k = 0; k < m; ++k) fw[k] = prior + emit(0, k);
+  for (std::size_t k = 0; k < m; ++k) fw[k] = prior(k) + emit(0, k);
   for (std::size_t i = 1; i < n; ++i)
     for (std::size_t k = 0; k < m; ++k) {
       double sum = -std::numeric_limits<double>::infinity();
@@ -95,13 +98,16 @@ MeterFit fit_meter(const std::vector<double>& s, std::size_t m, const BarConfig&
 
 }  // namespace
 
-BarConfig::BarConfig() : jump(kShippedBarJump), prior4(kShippedBarPrior4) {}
+BarConfig::BarConfig()
+    : jump(kShippedBarJump), prior4(kShippedBarPrior4), first(kShippedBarFirst) {}
 
 void BarConfig::validate() const {
   if (!(jump > 0 && jump < 1))
     throw Error(ErrorCode::invalid_argument, "BarConfig.jump must be in (0, 1)");
   if (!std::isfinite(prior4))
     throw Error(ErrorCode::invalid_argument, "BarConfig.prior4 must be finite");
+  if (!std::isfinite(first) || std::abs(first) > 50)
+    throw Error(ErrorCode::invalid_argument, "BarConfig.first must be within ±50");
 }
 
 const BeatNet& default_downbeat_net() {

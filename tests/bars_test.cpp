@@ -57,7 +57,8 @@ Reference enumerate(const std::vector<double>& raw, const BarConfig& c) {
     const std::size_t m = mi + 3;
     std::vector<int> path(n, 0);
     for (;;) {  // every path: n digits in base m
-      double log_p = (m == 4 ? c.prior4 : 0.0) - std::log(double(m));
+      double log_p = (m == 4 ? c.prior4 : 0.0) + (path[0] == 0 ? c.first : 0.0) -
+                     std::log(std::exp(c.first) + double(m - 1));
       for (std::size_t i = 0; i < n; ++i) {
         log_p += path[i] == 0 ? std::log(s[i]) : std::log(1 - s[i]);
         if (i > 0)
@@ -101,6 +102,7 @@ TEST(Bars, TrackerIsItsDefinition) {
     BarConfig c;
     c.jump = 0.01 + 0.3 * u(rng);
     c.prior4 = 4 * u(rng) - 1;
+    c.first = 3 * u(rng) - 1;
     const Frames f = at_beats(values);
     const BarResult r = track_bars(f.beats, f.activation, kFrameRate, c);
     const Reference ref = enumerate(values, c);
@@ -163,6 +165,9 @@ TEST(Bars, BadInput) {
   }
   BarConfig c;
   c.prior4 = std::numeric_limits<double>::infinity();
+  EXPECT_THROW(track_bars(f.beats, f.activation, kFrameRate, c), Error);
+  c = BarConfig{};
+  c.first = std::nan("");
   EXPECT_THROW(track_bars(f.beats, f.activation, kFrameRate, c), Error);
   // Beats beyond the activation's end read nothing there (the floor), and do not crash.
   const std::vector<double> late = {1000.0, 1000.5};

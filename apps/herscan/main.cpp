@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
       "  herscan ~/Music --shard 3/8 -o part3.jsonl    one of 8 machines' parts\n"
       "  herscan *.wav --format csv > table.csv    one row per file\n"
       "  herscan track.flac --features loudness    compute only what is asked\n"
-      "  herscan track.flac --features beats       the tempo with its beat times\n"
+      "  herscan track.flac --features beats       the tempo with its beats and bars\n"
       "  herscan similar profiles.jsonl track.flac   tracks that mix with it (Camelot, tempo)\n"
       "  herscan report profiles.jsonl -o report.html  one page to browse the collection\n"
       "\n"

@@ -11,9 +11,10 @@
 //                         is not. From one beat to the next the position moves on by one (after
 //                         the last, back to 1), or with probability `jump` to any other position
 //                         (a beat the tracker missed or added, a bar of another length: the bars
-//                         pick up again after it); every start position is equally likely. The
-//                         meter is one per file, 3 or 4 beats a bar, 4 with the prior log-odds
-//                         `prior4`; the Viterbi path of the likelier meter gives the positions.
+//                         pick up again after it). The first beat is a downbeat with the prior
+//                         log-odds `first` against each other position. The meter is one per
+//                         file, 3 or 4 beats a bar, 4 with the prior log-odds `prior4`; the
+//                         Viterbi path of the likelier meter gives the positions.
 //                         The confidence is a logistic function, fitted on the development sets,
 //                         of the mean posterior of the chosen positions and the chosen meter's
 //                         posterior (both as log-odds): the probability that the downbeats are
@@ -39,6 +40,8 @@ inline constexpr std::size_t kBarWindowFrames = 2;
 struct BarConfig {
   double jump;    ///< the probability that a beat does not move one position on, (0, 1)
   double prior4;  ///< the prior log-odds of 4 beats a bar over 3
+  double first;   ///< the prior log-odds that the first beat is a downbeat, against each other
+                  ///< position (0: every start position equally likely), within ±50
   BarConfig();
   void validate() const;  ///< throws Error(invalid_argument) naming the field
 };
