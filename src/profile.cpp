@@ -273,15 +273,15 @@ Profile analyze(AudioFileReader& reader, const ProfileOptions& options,
   const MelProcessor* onsets = onset_mel ? &*onset_mel : mel ? &*mel : nullptr;
   if (want_tempo && onsets) {
     // The beats (and through them the refined BPM) come from the beat network's activation.
+    const double frame_rate = options.analysis_rate_hz / double(options.stft.hop_frames);
     const auto activation = beat_activation(onsets->beat_features());
-    profile.tempo = analyze_tempo(
-        onsets->onset_mean(), options.analysis_rate_hz / double(options.stft.hop_frames),
-        options.tempo, options.features.has(Feature::beats), options.frames, activation);
+    profile.tempo = analyze_tempo(onsets->onset_mean(), frame_rate, options.tempo,
+                                  options.features.has(Feature::beats), options.frames, activation);
     profile.tempo_beats = options.features.has(Feature::beats);
     if (profile.tempo_beats) {  // the bars over those beats, from the downbeat network
-      profile.tempo->bars = track_bars(
-          profile.tempo->beats_s, beat_activation(onsets->beat_features(), default_downbeat_net()),
-          options.analysis_rate_hz / double(options.stft.hop_frames));
+      profile.tempo->bars =
+          track_bars(profile.tempo->beats_s,
+                     beat_activation(onsets->beat_features(), default_downbeat_net()), frame_rate);
     }
   }
   profile.key_profile = options.key_profile;
