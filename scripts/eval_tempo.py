@@ -114,7 +114,7 @@ def main():
     confidences, hits = [], []  # herscan's confidence and Acc1 on the files with a tempo
     plain = []  # Acc1 hits on the files whose metrical level is not ambiguous
     no_pulse = []  # herscan's confidence on the files marked as having no pulse (truth.pulse false)
-    bars = []  # per file with downbeats: (F, F of every 4th beat, meter right or None, bar confidence)
+    bars = []  # per file with downbeats: (F, F of every 4th beat, meter right or None, bar confidence, notation)
     for f, path in zip(files, paths):
         truth = f["truth"]
         tempo = (by_path.get(os.path.abspath(path)) or {}).get("tempo") or {}
@@ -135,7 +135,7 @@ def main():
             every4 = f_measure(beats[0::4], truth["downbeats_s"])[0]
             sig = truth.get("time_signature")
             meter = (tempo.get("beats_per_bar") == int(sig[0])) if sig in ("3/4", "4/4") and "beats_per_bar" in tempo else None
-            bars.append((db, every4, meter, tempo.get("bar_confidence")))
+            bars.append((db, every4, meter, tempo.get("bar_confidence"), sig))
             style.append((db, every4))
             line += f"  downbeat F {db:.2f} (every 4th {every4:.2f})"
         if truth.get("pulse") is False:
@@ -195,8 +195,7 @@ def main():
         print(f"downbeats: files {len(bars)}  F-measure {sum(b[0] for b in bars) / len(bars):.3f}"
               f"  every 4th beat {sum(b[1] for b in bars) / len(bars):.3f}")
         for sig in ("3/4", "4/4"):
-            right = [b[2] for b, f in zip(bars, [f for f in files if f["truth"].get("downbeats_s")])
-                     if f["truth"].get("time_signature") == sig and b[2] is not None]
+            right = [b[2] for b in bars if b[4] == sig and b[2] is not None]
             if right:
                 print(f"  notated {sig}: files {len(right)}  beats_per_bar {sig[0]} {sum(right) / len(right):.3f}")
         rated = [(b[3], b[0] >= 0.5) for b in bars if b[3] is not None]

@@ -25,8 +25,14 @@ double logit(double p) {
   return std::log(p / (1 - p + 1e-6));
 }
 
-// One meter's model over the beats' evidence `s`: the Viterbi path (positions 0..m−1, 0 the
-// downbeat), its score, the log likelihood of all paths and the mean posterior along the path.
+// The beats' evidence: per beat log a (its emission as a downbeat) and log(1 − a) (as another
+// position).
+struct Evidence {
+  std::vector<double> downbeat, other;
+};
+
+// One meter's model over the evidence: the Viterbi path (positions 0..m−1, 0 the downbeat), its
+// score, the log likelihood of all paths and the mean posterior along the path.
 struct MeterFit {
   std::vector<int> path;
   double score = 0;
@@ -34,13 +40,11 @@ struct MeterFit {
   double mean_posterior = 0;
 };
 
-MeterFit fit_meter(const std::vector<double>& s, std::size_t m, const BarConfig& config) {
-  const std::size_t n = s.size();
+MeterFit fit_meter(const Evidence& e, std::size_t m, const BarConfig& config) {
+  const std::size_t n = e.downbeat.size();
   const double stay = std::log(1 - config.jump), move = std::log(config.jump / double(m - 1));
   auto trans = [&](std::size_t from, std::size_t to) { return to == (from + 1) % m ? stay : move; };
-  auto emit = [&](std::size_t i, std::size_t k) {
-    return k == 0 ? std::log(s[i]) : std::log(1 - s[i]);
-  };
+  auto emit = [&](std::size_t i, std::size_t k) { return k == 0 ? e.downbeat[i] : e.other[i]; };
   const double norm = std::log(std::exp(config.first) + double(m - 1));
   auto prior = [&](std::size_t k) {
     return (m == 4 ? config.prior4 : 0.0) + (k == 0 ? config.first : 0.0) - norm;
@@ -127,7 +131,7 @@ BarResult track_bars(std::span<const double> beats_s, std::span<const float> act
   BarResult result;
   if (beats_s.empty() || activation.empty()) return result;
 
-  std::vector<double> s(beats_s.size());
+  Evidence e;
   for (std::size_t i = 0; i < beats_s.size(); ++i) {
     const auto f = std::ptrdiff_t(std::lround(beats_s[i] * frame_rate_hz));
     const std::ptrdiff_t lo = std::max<std::ptrdiff_t>(0, f - std::ptrdiff_t(kBarWindowFrames));
@@ -135,20 +139,22 @@ BarResult track_bars(std::span<const double> beats_s, std::span<const float> act
         std::min<std::ptrdiff_t>(std::ptrdiff_t(activation.size()), f + kBarWindowFrames + 1);
     double v = 0;
     for (std::ptrdiff_t t = lo; t < hi; ++t) v = std::max(v, double(activation[std::size_t(t)]));
-    s[i] = std::clamp(v, 1e-4, 1 - 1e-4);
+    v = std::clamp(v, 1e-4, 1 - 1e-4);
+    e.downbeat.push_back(std::log(v));
+    e.other.push_back(std::log(1 - v));
   }
 
   std::array<MeterFit, kMeters.size()> fits;
   std::size_t best = 0;
   for (std::size_t i = 0; i < kMeters.size(); ++i) {
-    fits[i] = fit_meter(s, kMeters[i], config);
+    fits[i] = fit_meter(e, kMeters[i], config);
     if (fits[i].score > fits[best].score) best = i;
   }
   double total = -std::numeric_limits<double>::infinity();
   for (const MeterFit& f : fits) total = log_add(total, f.log_likelihood);
 
   result.beats_per_bar = kMeters[best];
-  result.positions.reserve(s.size());
+  result.positions.reserve(beats_s.size());
   for (int k : fits[best].path) result.positions.push_back(k + 1);
   result.mean_posterior = fits[best].mean_posterior;
   result.meter_probability = std::exp(fits[best].log_likelihood - total);

@@ -11,9 +11,8 @@
 #include <random>
 
 #include "herscan/error.h"
-#include "herscan/mel.h"
-#include "herscan/stft.h"
 #include "herscan/tempo.h"
+#include "test_signals.h"
 
 namespace herscan {
 namespace {
@@ -215,17 +214,12 @@ TEST(Bars, ShippedNetworkFindsTheBarsOfSynthesisedPieces) {
                             std::pair{132.0, std::size_t{4}}}) {
     std::vector<double> truth;
     const std::vector<float> x = bar_piece(bpm, meter, 40, truth);
-    StftConfig stft;
-    MelProcessor mel(stft, {}, {}, MelKeep{.onset = true, .beat_features = true});
-    Stft transform(stft);
-    transform.add_consumer(mel);
-    transform.push(x);
-    transform.finish();
-    const TempoResult t = analyze_tempo(mel.onset_mean(), kFrameRate, {}, true, false,
-                                        beat_activation(mel.beat_features()));
+    const test::OnsetFeatures f = test::onset_features(x);
+    const TempoResult t =
+        analyze_tempo(f.envelope, kFrameRate, {}, true, false, beat_activation(f.features));
     ASSERT_NEAR(t.bpm, bpm, 0.04 * bpm);
-    const BarResult r = track_bars(
-        t.beats_s, beat_activation(mel.beat_features(), default_downbeat_net()), kFrameRate);
+    const BarResult r =
+        track_bars(t.beats_s, beat_activation(f.features, default_downbeat_net()), kFrameRate);
     EXPECT_EQ(r.beats_per_bar, meter) << bpm;
     std::size_t found = 0;
     for (std::size_t k = 1; k + 1 < truth.size(); ++k)

@@ -15,6 +15,7 @@
 #include "herscan/mel.h"
 #include "herscan/stft.h"
 #include "herscan/tempo.h"
+#include "test_signals.h"
 
 namespace herscan {
 namespace {
@@ -184,24 +185,13 @@ std::vector<float> click_track(double bpm, double seconds, std::vector<double>& 
   return x;
 }
 
-struct Analysis {
-  std::vector<float> envelope, features;
-};
-Analysis analyse(const std::vector<float>& x) {
-  StftConfig stft;
-  MelProcessor mel(stft, {}, {}, MelKeep{.onset = true, .beat_features = true});
-  Stft transform(stft);
-  transform.add_consumer(mel);
-  transform.push(x);
-  transform.finish();
-  return {mel.onset_mean(), mel.beat_features()};
-}
+using test::onset_features;
 
 // The band fluxes are the onset envelope split into equal groups of mel bands: their mean is the
 // envelope; the levels lie between the floor (−1) and the loudest band (0).
 TEST(BeatNet, FeaturesRefineTheOnsetEnvelope) {
   std::vector<double> clicks;
-  const Analysis a = analyse(click_track(120, 8, clicks));
+  const auto a = onset_features(click_track(120, 8, clicks));
   ASSERT_EQ(a.features.size(), a.envelope.size() * kBeatFeatures);
   for (std::size_t t = 0; t < a.envelope.size(); ++t) {
     double mean = 0;
@@ -225,7 +215,7 @@ TEST(BeatNet, FeaturesRefineTheOnsetEnvelope) {
 TEST(BeatNet, ShippedNetworkHearsClicks) {
   for (double bpm : {90.0, 128.0}) {
     std::vector<double> clicks;
-    const Analysis a = analyse(click_track(bpm, 20, clicks));
+    const auto a = onset_features(click_track(bpm, 20, clicks));
     const auto act = beat_activation(a.features);
     ASSERT_EQ(act.size(), a.envelope.size());
     double at_clicks = 0, elsewhere = 0;
@@ -259,7 +249,7 @@ TEST(BeatNet, ShippedNetworkHearsClicks) {
 TEST(BeatNet, BeatsFollowTheActivation) {
   std::vector<double> clicks;
   const double bpm = 100;
-  const Analysis a = analyse(click_track(bpm, 20, clicks));
+  const auto a = onset_features(click_track(bpm, 20, clicks));
   std::vector<float> act(a.envelope.size(), 0.01f);
   const double half = 30.0 / bpm;
   for (double c : clicks)

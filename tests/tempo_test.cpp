@@ -25,13 +25,8 @@ struct Onsets {
   std::vector<float> envelope, activation;
 };
 Onsets onsets_of(const std::vector<float>& x) {
-  StftConfig stft;
-  MelProcessor mel(stft, {}, {}, MelKeep{.onset = true, .beat_features = true});
-  Stft transform(stft);
-  transform.add_consumer(mel);
-  transform.push(x);
-  transform.finish();
-  return {mel.onset_mean(), beat_activation(mel.beat_features())};
+  test::OnsetFeatures f = test::onset_features(x);
+  return {std::move(f.envelope), beat_activation(f.features)};
 }
 
 TempoResult tempo_of(const std::vector<float>& x, const TempoConfig& config = {}, bool beats = true,

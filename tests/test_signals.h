@@ -14,6 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "herscan/mel.h"
+#include "herscan/stft.h"
+
 namespace herscan::test {
 
 /// A·sin(2π f n / rate + phase), n = 0..frames-1.
@@ -66,6 +69,21 @@ inline std::vector<float> chord_piece(double seconds, int rate_hz, double bpm) {
     if (beat % 4 == 0) note(chord[0] - 24, 0.2, 0.8);
   }
   return x;
+}
+
+/// The onset envelope and the beat network's features (herscan/beat_net.h) of a mono signal at
+/// the default STFT's 22050 Hz, as the profile computes them.
+struct OnsetFeatures {
+  std::vector<float> envelope, features;
+};
+inline OnsetFeatures onset_features(const std::vector<float>& x) {
+  StftConfig stft;
+  MelProcessor mel(stft, {}, {}, MelKeep{.onset = true, .beat_features = true});
+  Stft transform(stft);
+  transform.add_consumer(mel);
+  transform.push(x);
+  transform.finish();
+  return {mel.onset_mean(), mel.beat_features()};
 }
 
 /// Writes interleaved float samples with libsndfile in `format` (SF_FORMAT_* major | subtype).
