@@ -369,6 +369,102 @@ std::vector<double> place_beats(std::span<const float> envelope,
   return beats;
 }
 
+// The beat tracker on the beat network's activation: a hidden Markov model of a beat pointer
+// (Whiteley, Cemgil and Godsill 2006, discretised as madmom's DBNBeatTrackingProcessor does, Krebs,
+// Böck and Widmer 2015). A state is a beat interval τ (whole frames, within a factor
+// kBeatHmmRange of the chosen period) and a position 0 … τ − 1 in it; the position advances one
+// frame per frame, and where an interval ends the next interval τ' follows with probability
+// ∝ exp(−kBeatHmmChange · |τ'/τ − 1|), times a preference for the chosen tempo
+// exp(−kBeatHmmPull · (log τ'/period)²), so the tempo follows rubato and steps while the metrical
+// level stays the one the tempo model chose. A state's evidence is the activation a at a beat
+// state (the first ⌈τ/16⌉ positions of an interval) and (1 − a)/15 elsewhere. The
+// Viterbi path's position-0 frames are the beats. The constants were chosen by cross-validation
+// on the development sets, on held-out activations (docs/accuracy.md).
+constexpr double kBeatHmmRange = 1.5;
+constexpr double kBeatHmmChange = 50;
+constexpr double kBeatHmmPull = 30;
+constexpr double kBeatHmmObservation = 16;
+
+std::vector<std::int64_t> beat_hmm(std::span<const float> activation, double period) {
+  const std::size_t n = activation.size();
+  if (n == 0) return {};
+  const auto lo = std::size_t(std::max(2.0, std::floor(period / kBeatHmmRange)));
+  const auto hi = std::max(lo, std::size_t(std::ceil(period * kBeatHmmRange)));
+  const std::size_t K = hi - lo + 1;
+  // The states interval by interval: interval k (τ = lo + k) holds offset[k] … offset[k + 1] − 1.
+  std::vector<std::size_t> offset(K + 1, 0), beat_states(K);
+  for (std::size_t k = 0; k < K; ++k) {
+    const double tau = double(lo + k);
+    offset[k + 1] = offset[k] + lo + k;
+    beat_states[k] = std::max<std::size_t>(1, std::size_t(std::ceil(tau / kBeatHmmObservation)));
+  }
+  const std::size_t S = offset[K];
+  std::vector<double> transition(K * K);  // [from · K + to]
+  for (std::size_t i = 0; i < K; ++i) {
+    double total = 0;
+    for (std::size_t j = 0; j < K; ++j)
+      total += transition[i * K + j] =
+          std::exp(-kBeatHmmChange * std::abs(double(lo + j) / double(lo + i) - 1.0));
+    for (std::size_t j = 0; j < K; ++j)
+      transition[i * K + j] = std::log(transition[i * K + j] / total) -
+                              kBeatHmmPull * std::pow(std::log(double(lo + j) / period), 2);
+  }
+  // Every state carries log((1 − a)/15) at every frame except the beat states, which carry log a
+  // instead: adding the former to all states changes no choice, so only the difference is added.
+  auto beat_evidence = [&](std::size_t t) {
+    const double a = std::clamp(double(activation[t]), 1e-6, 1.0 - 1e-6);
+    return std::log(a) - std::log((1.0 - a) / (kBeatHmmObservation - 1.0));
+  };
+  std::vector<double> delta(S, 0.0), next(S);
+  std::vector<std::uint16_t> back(n * K);  // the interval each interval's first frame came from
+  auto observe = [&](std::vector<double>& d, std::size_t t) {
+    const double e = beat_evidence(t);
+    for (std::size_t k = 0; k < K; ++k)
+      for (std::size_t p = 0; p < beat_states[k]; ++p) d[offset[k] + p] += e;
+  };
+  observe(delta, 0);
+  for (std::size_t t = 1; t < n; ++t) {
+    std::copy(delta.begin(), delta.end() - 1, next.begin() + 1);
+    for (std::size_t j = 0; j < K; ++j) {
+      double best = -std::numeric_limits<double>::infinity();
+      std::size_t arg = 0;
+      for (std::size_t i = 0; i < K; ++i) {
+        const double v = delta[offset[i + 1] - 1] + transition[i * K + j];
+        if (v > best) {
+          best = v;
+          arg = i;
+        }
+      }
+      next[offset[j]] = best;
+      back[t * K + j] = std::uint16_t(arg);
+    }
+    observe(next, t);
+    if (t % 256 == 0) {  // keep the scores near 0 (every path loses a few nats a frame)
+      const double top = *std::max_element(next.begin(), next.end());
+      for (double& v : next) v -= top;
+    }
+    delta.swap(next);
+  }
+  std::size_t s = std::size_t(std::max_element(delta.begin(), delta.end()) - delta.begin());
+  std::size_t k =
+      std::size_t(std::upper_bound(offset.begin(), offset.end(), s) - offset.begin()) - 1;
+  std::size_t p = s - offset[k];
+  std::vector<std::int64_t> beats;
+  for (std::size_t t = n; t-- > 0;) {
+    if (p > 0) {
+      --p;
+      continue;
+    }
+    beats.push_back(std::int64_t(t));
+    if (t > 0) {
+      k = back[t * K + k];
+      p = lo + k - 1;
+    }
+  }
+  std::reverse(beats.begin(), beats.end());
+  return beats;
+}
+
 // A steady beat grid measures the tempo more precisely than the tempogram's lag grid: the slope
 // of the least-squares line through the beat positions (frames against beat number), used when
 // the line fits (RMS residual at most a tenth of a period: no tempo change, no rubato), there are
@@ -673,12 +769,17 @@ TempoResult analyze_tempo(std::span<const float> envelope, double frame_rate_hz,
   r.pulse_clarity = best.x[6];
   r.confidence = calibrated_confidence(best, r.candidates);
 
-  // The tempo curve and the beats (computed always: a steady beat grid refines the tempo).
-  const auto curve = period_curve(envelope, frame_rate_hz, period, config);
+  // The beats (computed always: a steady beat grid refines the tempo): the beat pointer on the
+  // activation, or without one the dynamic programme on the envelope along its tempo curve.
+  std::vector<double> curve;
+  if (activation.empty() || want_curve)
+    curve = period_curve(envelope, frame_rate_hz, period, config);
   // The activation marks the beats where they are; the envelope kOnsetLatencyFrames late.
   const std::span<const float> salience = activation.empty() ? envelope : activation;
-  const auto frames = beat_dp(salience, frame_rate_hz, 60.0 * frame_rate_hz / period,
-                              config.tightness, false, &curve);
+  const auto frames = activation.empty()
+                          ? beat_dp(envelope, frame_rate_hz, 60.0 * frame_rate_hz / period,
+                                    config.tightness, false, &curve)
+                          : beat_hmm(activation, period);
   const auto beats = place_beats(salience, frames);
   const double latency = activation.empty() ? kOnsetLatencyFrames : 0.0;
   r.bpm = 60.0 * frame_rate_hz / steady_period(beats, period);

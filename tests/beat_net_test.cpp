@@ -266,5 +266,40 @@ TEST(BeatNet, BeatsFollowTheActivation) {
   EXPECT_THROW(analyze_tempo(a.envelope, kFrameRate, {}, true, false, act), Error);
 }
 
+// The beat pointer follows rubato and bridges a gap: beats at a tempo wandering ±8 % around
+// 100 BPM (a 10 s sinusoid), an activation peaking at each of them except three in a row in the
+// middle. Every beat is found within 25 ms, the three unheard ones within 50 ms (the pointer keeps
+// its pace through them), and none is added.
+TEST(BeatNet, BeatPointerFollowsRubatoAndBridgesAGap) {
+  std::vector<double> beats;
+  for (double t = 0.5; t < 29.5; t += 0.6 / (1 + 0.08 * std::sin(2 * std::numbers::pi * t / 10)))
+    beats.push_back(t);
+  std::vector<float> x(std::size_t(30 * kRate), 0.0f);
+  for (double t : beats) {
+    const auto at = std::size_t(t * kRate);
+    for (std::size_t i = 0; i < std::size_t(0.03 * kRate); ++i) {
+      const double s = double(i) / kRate;
+      x[at + i] += float(0.5 * std::sin(2 * std::numbers::pi * 1500 * s) * std::exp(-s / 0.006));
+    }
+  }
+  const auto a = onset_features(x);
+  std::vector<float> act(a.envelope.size(), 0.01f);
+  const std::size_t gap = beats.size() / 2;
+  for (std::size_t i = 0; i < beats.size(); ++i) {
+    if (i >= gap && i < gap + 3) continue;
+    for (std::size_t t = 0; t < act.size(); ++t)
+      act[t] +=
+          float(0.8 * std::exp(-0.5 * std::pow((double(t) / kFrameRate - beats[i]) / 0.02, 2)));
+  }
+  const TempoResult r = analyze_tempo(a.envelope, kFrameRate, {}, true, false, act);
+  EXPECT_LE(r.beats_s.size(), beats.size());
+  for (std::size_t i = 1; i + 1 < beats.size(); ++i) {
+    double nearest = 1e9;
+    for (double b : r.beats_s) nearest = std::min(nearest, std::abs(b - beats[i]));
+    EXPECT_LE(nearest, i >= gap && i < gap + 3 ? 0.050 : 0.025)
+        << "beat " << i << " at " << beats[i];
+  }
+}
+
 }  // namespace
 }  // namespace herscan
