@@ -45,6 +45,7 @@ struct TempoConfig {
   double local_window_s = 4.0;     ///< the local tempogram for the tempo curve, 1..16 s
   double curve_smoothness = 3000;  ///< Viterbi penalty on (Δ log period)² between frames
   double tightness = 100;          ///< the beat DP's penalty on (log interval − log period)²
+                                   ///< (the beats of an envelope without an activation)
   void validate() const;           ///< throws Error(invalid_argument) naming the field
 };
 
@@ -121,9 +122,10 @@ struct TempoResult {
 ///   beats   librosa's dynamic programme with each beat interval measured against the local
 ///           period instead of one fixed period, so the beats follow tempo changes
 ///   With `activation` (herscan/beat_net.h, one value per frame, as the profile passes it) the
-///   beats are placed by the same programme on the activation instead of the envelope, and
-///   where it peaks (the envelope peaks kOnsetLatencyFrames late); the tempo and the curve stay
-///   the envelope's.
+///   beats come from a beat-pointer hidden Markov model on the activation instead (intervals
+///   within ×1.5 of the chosen period and pulled towards it, so the level stays the model's while
+///   the beats follow rubato and steps; docs/accuracy.md), placed where it peaks (the envelope
+///   peaks kOnsetLatencyFrames late); the tempo and the curve stay the envelope's.
 TempoResult analyze_tempo(std::span<const float> envelope, double frame_rate_hz,
                           const TempoConfig& config = {}, bool want_beats = true,
                           bool want_curve = false, std::span<const float> activation = {});
