@@ -80,13 +80,14 @@ struct KeyEvidence {
 };
 
 /// The key segments (modulations): the model (the herscan profile's, whatever the profile) reads
-/// the chroma of each block of kKeyBlockSeconds with kKeySegmentContext blocks on either side (20 s
-/// in all), and a Viterbi path through the 24 keys, where a change of key costs
-/// kKeySegmentSwitchCost (in nats of log-probability), joins the blocks into segments. Chosen on
-/// the development sets (docs/accuracy.md): 4 of 87 renders of played single-key pieces get a
-/// spurious change; 17 of 36 joins of two pieces in different keys are found with both keys right.
+/// the chroma of each block of kKeyBlockSeconds with kKeySegmentContext blocks on either side (none:
+/// each block alone), and a Viterbi path through the 24 keys, where a change of key costs
+/// kKeySegmentSwitchCost (in nats of log-probability), joins the blocks into segments. Chosen by
+/// nested cross-validation on the development sets (scripts/cv_key_segments.py, docs/accuracy.md):
+/// 3 of 175 single-key files get a spurious change; 18 of 36 joins of two pieces in different keys
+/// are found with both keys right.
 inline constexpr double kKeyBlockSeconds = 4.0;
-inline constexpr std::size_t kKeySegmentContext = 2;
+inline constexpr std::size_t kKeySegmentContext = 0;
 inline constexpr double kKeySegmentSwitchCost = 20.0;
 
 /// Weights of the opening and closing evidence against a published profile's correlation (1).
