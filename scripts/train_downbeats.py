@@ -3,7 +3,7 @@
 
     scripts/train_downbeats.py MANIFEST... [--beats RESULTS.jsonl] [--features DIR]
                                [--bench build/release/bench] [--folds 5] [--steps 2000]
-                               [--held-out CACHE.json] [--write src/downbeat_net.inc]
+                               [--held-out CACHE.npz] [--write src/downbeat_net.inc]
 
 Every file with downbeat annotations (truth.downbeats_s) takes part. The network is the beat
 network's architecture (scripts/train_beats.py, herscan/beat_net.h) on the same features, its
@@ -47,7 +47,7 @@ WINDOW = 2  # frames each side of a beat where its activation is read
 # The grid; a first one (jump 0.005..0.2 × prior4 0..8, no first-beat preference) chose 0.02 and 8.
 JUMPS = (0.01, 0.02, 0.05)
 PRIORS4 = (4.0, 8.0, 12.0)
-FIRSTS = (0.0, 1.0, 2.0, 4.0)
+FIRSTS = (0.0, 1.0, 2.0, 4.0, 8.0)
 
 
 def load(manifests):
@@ -173,8 +173,8 @@ def main():
     parser.add_argument("--bench", default="build/release/bench")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--steps", type=int, default=2000)
-    parser.add_argument("--held-out", help="cache of the folds' held-out activations at the beats (JSON): "
-                        "reused when it covers every file, else computed and written")
+    parser.add_argument("--held-out", help="cache of the folds' held-out activations (.npz): reused when it "
+                        "covers every file, else computed and written")
     parser.add_argument("--write", help="write the network fitted on everything and the tracker to this C++ include")
     args = parser.parse_args()
     torch.set_num_threads(max(1, os.cpu_count() or 1))
@@ -184,9 +184,11 @@ def main():
     print(f"files {len(files)}, pieces {len({f['piece'] for f in files})}, "
           f"downbeats {sum(len(f['beats']) for f in files)}", flush=True)
 
+    # The folds' held-out activations, whole (so that the cache outlives a change of the beats).
     held_out = {}
     if args.held_out and os.path.exists(args.held_out):
-        held_out = json.load(open(args.held_out))
+        with np.load(args.held_out) as cache:
+            held_out = {str(p): cache[f"a{i}"] for i, p in enumerate(cache["paths"])}
     if not all(f["path"] in held_out for f in files):
         held_out = {}
         for fold in range(args.folds):
@@ -195,11 +197,13 @@ def main():
             print(f"fold {fold}: train {len(train_files)}, test {len(test)}", flush=True)
             net = tb.train(train_files, args.steps, seed=100 + fold, positive_weight=30.0)
             for f in test:
-                held_out[f["path"]] = list(beat_values(activation(net, f["x"]), f["est_beats"], f["rate"]))
+                held_out[f["path"]] = activation(net, f["x"])
         if args.held_out:
-            json.dump(held_out, open(args.held_out, "w"))
+            paths = sorted(held_out)
+            np.savez_compressed(args.held_out, paths=np.array(paths),
+                                **{f"a{i}": held_out[p].astype(np.float32) for i, p in enumerate(paths)})
     for f in files:
-        f["s"] = np.array(held_out[f["path"]])
+        f["s"] = beat_values(held_out[f["path"]], f["est_beats"], f["rate"])
 
     def evaluate(jump, prior4, first):
         out = []

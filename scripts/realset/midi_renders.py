@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """The MIDI slice of herscan's real-music development set: published compositions, rendered three ways.
 
-    scripts/realset/midi_renders.py OUTPUT_DIR [--only NAME]
+    scripts/realset/midi_renders.py OUTPUT_DIR [--package freedoom|freedm] [--only NAME]
 
 The pieces are the 66 distinct MIDI scores of Freedoom's soundtrack (Debian package freedoom:
 rock, metal, funk, ambient and orchestral game music by some thirty composers, each written and
-sequenced by hand). The script downloads the package into OUTPUT_DIR/cache (apt-get download, never
-installed), takes the music lumps (D_*, standard MIDI) out of the two WAD files, and renders every
-piece three times with FluidSynth into OUTPUT_DIR/midi/:
+sequenced by hand), or with --package freedm the 28 scores of FreeDM (the same project's deathmatch
+game, package freedm) that are not Freedoom's. The script downloads the package into
+OUTPUT_DIR/cache (apt-get download, never installed), takes the music lumps (D_*, standard MIDI) out
+of its WAD files, and renders every piece three times with FluidSynth into OUTPUT_DIR/midi/ (FreeDM's
+files named dm-NAME_…):
 
   band     the score as written, FluidR3 GM SoundFont, FluidSynth's reverb and chorus, MP3 (lame -V2)
   band2    TimGM6mb SoundFont (another set of samples), transposed by a per-piece offset in −4..+4
@@ -18,7 +20,8 @@ piece three times with FluidSynth into OUTPUT_DIR/midi/:
            smoothly by up to ±6 % (two slow sinusoids), MuseScore General SoundFont when installed
            (FluidR3 otherwise), FLAC
 
-Writes OUTPUT_DIR/manifest_midi.json in the format of ../shared/devset's manifests, with per file
+Writes OUTPUT_DIR/manifest_midi.json (manifest_freedm.json for FreeDM) in the format of
+../shared/devset's manifests, with per file
 `piece` (the composition: renders of one piece share it, so cross-validation splits by piece),
 `render`, `style` and `truth`:
   tempo_bpm      the score's tempo in beats per minute (the mean over the rubato), null where the score
@@ -36,6 +39,7 @@ musical tempo: their beats and tempo are null, their key is kept.
 import argparse
 import glob
 import hashlib
+import io
 import json
 import math
 import os
@@ -57,6 +61,9 @@ KK = ([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88],
       [6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 AARDEN = ([17.77, 0.15, 14.93, 0.16, 19.8, 11.36, 0.29, 22.06, 0.15, 8.15, 0.23, 4.95],
           [18.26, 0.74, 14.05, 16.86, 0.7, 14.44, 0.7, 18.62, 4.57, 1.93, 7.38, 1.76])
+# The packages whose WADs hold the scores, and the prefix of their files' names (FreeDM reuses
+# Freedoom's lump names for other music).
+PREFIXES = {"freedoom": "", "freedm": "dm-"}
 SOUNDFONTS = {
     "fluidr3": "/usr/share/sounds/sf2/FluidR3_GM.sf2",
     "timgm6mb": "/usr/share/sounds/sf2/TimGM6mb.sf2",
@@ -68,14 +75,14 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=True, **kw)
 
 
-def fetch_scores(cache):
-    """The distinct D_* MIDI lumps of freedoom1.wad and freedoom2.wad, as (name, bytes), sorted."""
+def wad_scores(cache, package):
+    """The distinct D_* MIDI lumps of a Debian package's WAD files, as (name, bytes), sorted."""
     os.makedirs(cache, exist_ok=True)
-    debs = glob.glob(os.path.join(cache, "freedoom_*.deb"))
+    debs = glob.glob(os.path.join(cache, f"{package}_*.deb"))
     if not debs:
-        run(["apt-get", "download", "freedoom"], cwd=cache, stdout=subprocess.DEVNULL)
-        debs = glob.glob(os.path.join(cache, "freedoom_*.deb"))
-    root = os.path.join(cache, "freedoom")
+        run(["apt-get", "download", package], cwd=cache, stdout=subprocess.DEVNULL)
+        debs = glob.glob(os.path.join(cache, f"{package}_*.deb"))
+    root = os.path.join(cache, package)
     if not os.path.isdir(root):
         run(["dpkg", "-x", debs[0], root])
     seen, scores = set(), []
@@ -91,6 +98,34 @@ def fetch_scores(cache):
                 seen.add(digest)
                 scores.append((name[2:].lower(), lump))
     return sorted(scores)
+
+
+def pitch_histogram(lump):
+    """How often each MIDI note is struck (drums left out), as a unit vector: a score's fingerprint."""
+    h = np.zeros(128)
+    for track in mido.MidiFile(file=io.BytesIO(lump)).tracks:
+        for m in track:
+            if m.type == "note_on" and m.velocity > 0 and m.channel != 9:
+                h[m.note] += 1
+    return h / max(np.linalg.norm(h), 1e-12)
+
+
+def fetch_scores(cache, package):
+    """The scores of `package` (freedoom, or freedm: FreeDM, the deathmatch game of the same
+    project, whose soundtrack is mostly its own). FreeDM's scores that are Freedoom's (the same
+    notes, or a pitch histogram within cosine 0.95 of one: another sequencing of the same piece)
+    are left out, so that no composition is in both slices."""
+    scores = wad_scores(cache, package)
+    if package == "freedoom":
+        return scores
+    known = [pitch_histogram(lump) for _, lump in wad_scores(cache, "freedoom")]
+    kept, fingerprints = [], []
+    for name, lump in scores:
+        h = pitch_histogram(lump)
+        if all(float(h @ k) < 0.95 for k in known + fingerprints):
+            kept.append((name, lump))
+            fingerprints.append(h)
+    return kept
 
 
 class Score:
@@ -249,7 +284,7 @@ def write_midi(score, path, warp, transpose, solo_program, jitter_rng):
         if time > CAP_S:
             continue
         if solo_program is not None:
-            if msg.channel == 9:
+            if getattr(msg, "channel", None) == 9:  # (system exclusive messages have no channel)
                 continue
             if msg.type == "program_change":
                 msg = msg.copy(program=solo_program)
@@ -301,7 +336,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("output")
     parser.add_argument("--only", help="render one piece (its lower-case name, e.g. e1m1)")
+    parser.add_argument("--package", choices=PREFIXES, default="freedoom",
+                        help="the scores' package: freedoom (manifest_midi.json) or freedm (manifest_freedm.json)")
     args = parser.parse_args()
+    prefix = PREFIXES[args.package]
     for tool, package in (("fluidsynth", "fluidsynth"), ("lame", "lame"), ("oggenc", "vorbis-tools"),
                           ("flac", "flac")):
         if not shutil.which(tool):
@@ -311,10 +349,10 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     solo_font = SOUNDFONTS["musescore"] if os.path.exists(SOUNDFONTS["musescore"]) else SOUNDFONTS["fluidr3"]
     files = []
-    for name, lump in fetch_scores(cache):
+    for name, lump in fetch_scores(cache, args.package):
         if args.only and name != args.only:
             continue
-        midi_path = os.path.join(cache, f"{name}.mid")
+        midi_path = os.path.join(cache, f"{prefix}{name}.mid")
         open(midi_path, "wb").write(lump)
         score = Score(midi_path)
         pitched = [n for n in score.notes if n[2] != 9]
@@ -338,17 +376,17 @@ def main():
         downbeat_times = [t for t in downbeat_times if beat_times and beat_times[0] - 1e-6 <= t <= last]
         key = score_key(score)
         drums = any(n[2] == 9 for n in score.notes)
-        rng = np.random.default_rng(piece_seed(name))
+        rng = np.random.default_rng(piece_seed(prefix + name))
         transpose2, transpose3 = int(rng.integers(-4, 5)), int(rng.integers(-4, 5))
         solo_program = 48 if rng.uniform() < 1 / 3 else 0
         renders = [
             ("band", SOUNDFONTS["fluidr3"], "mp3", lambda t: t, 0, None, None, True),
             ("band2", SOUNDFONTS["timgm6mb"], "ogg", lambda t: t, transpose2, None,
-             np.random.default_rng(piece_seed(name) + 1), True),
+             np.random.default_rng(piece_seed(prefix + name) + 1), True),
             ("solo", solo_font, "flac", rubato_warp(rng), transpose3, solo_program, None, True),
         ]
         for render_name, font, codec, warp, transpose, program, jitter, reverb in renders:
-            base = f"{name}_{render_name}"
+            base = f"{prefix}{name}_{render_name}"
             audio = os.path.join(out_dir, f"{base}.{codec}")
             if not os.path.exists(audio):
                 tmp_mid = os.path.join(cache, f"{base}.mid")
@@ -358,7 +396,7 @@ def main():
                 if render_name == "band2":
                     x, rate = sf.read(tmp_wav)
                     rms = np.sqrt(np.mean(x ** 2)) + 1e-12
-                    noise = pink_noise(len(x), np.random.default_rng(piece_seed(name) + 2))
+                    noise = pink_noise(len(x), np.random.default_rng(piece_seed(prefix + name) + 2))
                     x = x + (rms * 10 ** (-35 / 20)) * noise[:, None]
                     x /= max(1.0, np.max(np.abs(x)) / 0.99)
                     sf.write(tmp_wav, x, rate, subtype="PCM_16")
@@ -395,15 +433,16 @@ def main():
                              key_source="score (pitch profile and bass agree)", key_score_r=round(key[2], 3))
             style = {"band": "band (drums)" if drums else "band (no drums)", "band2": "band, humanised + noise",
                      "solo": "solo strings, rubato" if program == 48 else "solo piano, rubato"}[render_name]
-            files.append({"path": os.path.relpath(audio, args.output), "piece": f"freedoom:{name}",
-                          "source": "freedoom", "render": render_name, "style": style, "sample_rate": RATE,
+            files.append({"path": os.path.relpath(audio, args.output), "piece": f"{args.package}:{name}",
+                          "source": args.package, "render": render_name, "style": style, "sample_rate": RATE,
                           "channels": 2, "duration_s": round(duration, 3), "truth": truth})
         print(f"{name}: {len(pitched)} notes, {'tempo ' + str(files[-1]['truth'].get('tempo_bpm'))}, "
               f"key {files[-3]['truth'].get('key', '-')}", flush=True)
-    manifest = os.path.join(args.output, "manifest_midi.json")
+    manifest = os.path.join(args.output, "manifest_midi.json" if args.package == "freedoom" else
+                            f"manifest_{args.package}.json")
     if not args.only:
         with open(manifest, "w") as f:
-            json.dump({"set": "herscan realset (MIDI renders)", "files": files}, f, indent=1)
+            json.dump({"set": f"herscan realset (MIDI renders, {args.package})", "files": files}, f, indent=1)
         print(f"{len(files)} files → {manifest}")
 
 
