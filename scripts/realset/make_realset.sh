@@ -12,6 +12,7 @@ mkdir -p "$out"
 "$here/../setup.sh" --realset
 python=/usr/bin/python3
 nice "$python" "$here/midi_renders.py" "$out"   # manifest_midi.json
+nice "$python" "$here/midi_renders.py" "$out" --package freedm  # manifest_freedm.json
 nice "$python" "$here/modules.py" "$out"        # manifest_modules.json
 nice "$python" "$here/key_joins.py" "$out"      # manifest_joins.json (from the MIDI renders)
 nice "$python" "$here/unlabelled.py" "$out"     # manifest_unlabelled.json (no truth)
