@@ -80,8 +80,8 @@ struct KeyEvidence {
 };
 
 /// The key segments (modulations): the model (the herscan profile's, whatever the profile) reads
-/// the chroma of each block of kKeyBlockSeconds with kKeySegmentContext blocks on either side (none:
-/// each block alone), and a Viterbi path through the 24 keys, where a change of key costs
+/// the chroma of each block of kKeyBlockSeconds with kKeySegmentContext blocks on either side
+/// (none: each block alone), and a Viterbi path through the 24 keys, where a change of key costs
 /// kKeySegmentSwitchCost (in nats of log-probability), joins the blocks into segments. Chosen by
 /// nested cross-validation on the development sets (scripts/cv_key_segments.py, docs/accuracy.md):
 /// 3 of 175 single-key files get a spurious change; 18 of 36 joins of two pieces in different keys
