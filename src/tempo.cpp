@@ -378,8 +378,9 @@ std::vector<double> place_beats(std::span<const float> envelope,
 // exp(−kBeatHmmPull · (log τ'/period)²), so the tempo follows rubato and steps while the metrical
 // level stays the one the tempo model chose. A state's evidence is the activation a at a beat
 // state (the first ⌈τ/16⌉ positions of an interval) and (1 − a)/15 elsewhere. The
-// Viterbi path's position-0 frames are the beats. The constants were chosen by cross-validation
-// on the development sets, on held-out activations (docs/accuracy.md).
+// Viterbi path's position-0 frames are the beats. The constants were chosen by nested
+// cross-validation on held-out activations of the development sets (scripts/cv_beat_tracker.py,
+// which holds the same model in Python; docs/accuracy.md).
 constexpr double kBeatHmmRange = 1.5;
 constexpr double kBeatHmmChange = 50;
 constexpr double kBeatHmmPull = 30;
