@@ -171,16 +171,12 @@ TEST(BeatNet, TextFormRoundTripsAndMalformedFilesAreRefused) {
   std::filesystem::remove_all(dir);
 }
 
-// A metronome click: 30 ms of a decaying 1.5 kHz tone.
+// A click track (test::add_click) at `bpm` from 0.5 s to half a second before the end.
 std::vector<float> click_track(double bpm, double seconds, std::vector<double>& clicks) {
   std::vector<float> x(std::size_t(seconds * kRate), 0.0f);
   for (double t = 0.5; t < seconds - 0.5; t += 60.0 / bpm) {
     clicks.push_back(t);
-    const auto at = std::size_t(t * kRate);
-    for (std::size_t i = 0; i < std::size_t(0.03 * kRate); ++i) {
-      const double s = double(i) / kRate;
-      x[at + i] += float(0.5 * std::sin(2 * std::numbers::pi * 1500 * s) * std::exp(-s / 0.006));
-    }
+    test::add_click(x, t, kRate);
   }
   return x;
 }
@@ -275,13 +271,7 @@ TEST(BeatNet, BeatPointerFollowsRubatoAndBridgesAGap) {
   for (double t = 0.5; t < 29.5; t += 0.6 / (1 + 0.08 * std::sin(2 * std::numbers::pi * t / 10)))
     beats.push_back(t);
   std::vector<float> x(std::size_t(30 * kRate), 0.0f);
-  for (double t : beats) {
-    const auto at = std::size_t(t * kRate);
-    for (std::size_t i = 0; i < std::size_t(0.03 * kRate); ++i) {
-      const double s = double(i) / kRate;
-      x[at + i] += float(0.5 * std::sin(2 * std::numbers::pi * 1500 * s) * std::exp(-s / 0.006));
-    }
-  }
+  for (double t : beats) test::add_click(x, t, kRate);
   const auto a = onset_features(x);
   std::vector<float> act(a.envelope.size(), 0.01f);
   const std::size_t gap = beats.size() / 2;

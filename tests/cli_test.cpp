@@ -509,9 +509,7 @@ TEST(Cli, TempoAndBeats) {
   std::vector<double> clicks;
   for (double t = 0.75; t < 11.5; t += 60 / bpm) {
     clicks.push_back(t);
-    for (std::size_t i = 0; i < std::size_t(0.03 * rate); ++i)
-      x[std::size_t(t * rate) + i] += float(0.5 * std::sin(2 * M_PI * 1500 * double(i) / rate) *
-                                            std::exp(-double(i) / rate / 0.006));
+    test::add_click(x, t, rate);
   }
   test::write_audio(path, test::interleave({x, x}), 2, int(rate), SF_FORMAT_WAV | SF_FORMAT_PCM_16);
   const Result r = herscan(dir, {path.string(), "--features", "tempo,beats"});

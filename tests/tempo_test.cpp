@@ -35,15 +35,6 @@ TempoResult tempo_of(const std::vector<float>& x, const TempoConfig& config = {}
   return analyze_tempo(o.envelope, kFrameRate, config, beats, curve, o.activation);
 }
 
-// A metronome click: 30 ms of a decaying 1.5 kHz tone.
-void add_click(std::vector<float>& x, double t, double gain = 0.5) {
-  const auto at = std::size_t(t * kRate);
-  for (std::size_t i = 0; i < std::size_t(0.03 * kRate) && at + i < x.size(); ++i) {
-    const double s = double(i) / kRate;
-    x[at + i] += float(gain * std::sin(2 * std::numbers::pi * 1500 * s) * std::exp(-s / 0.006));
-  }
-}
-
 std::vector<double> click_times(double bpm, double start, double end) {
   std::vector<double> t;
   for (double b = start; b < end; b += 60.0 / bpm) t.push_back(b);
@@ -56,7 +47,7 @@ TEST(Tempo, ClickTracks) {
   for (double bpm : {60.0, 97.5, 120.0, 174.0, 200.0}) {
     std::vector<float> x(std::size_t(20 * kRate), 0.0f);
     const auto clicks = click_times(bpm, 0.5, 19.5);
-    for (double t : clicks) add_click(x, t);
+    for (double t : clicks) test::add_click(x, t, kRate);
     const TempoResult r = tempo_of(x);
     ASSERT_TRUE(r.defined);
     EXPECT_NEAR(r.bpm, bpm, 0.01 * bpm) << bpm << " BPM";
@@ -76,7 +67,7 @@ TEST(Tempo, ClickTracks) {
 // probable first, whose first is the tempo reported; the confidence is a probability.
 TEST(Tempo, CandidatesAreLevelsWithProbabilities) {
   std::vector<float> x(std::size_t(20 * kRate), 0.0f);
-  for (double t : click_times(120, 0.5, 19.5)) add_click(x, t);
+  for (double t : click_times(120, 0.5, 19.5)) test::add_click(x, t, kRate);
   const Onsets o = onsets_of(x);
   const auto evidence = tempo_candidates(o.envelope, kFrameRate);
   auto has_level = [&](double bpm) {
@@ -150,7 +141,7 @@ TEST(Tempo, TempoStepShowsInTheCurve) {
   std::vector<double> clicks = click_times(100, 0.5, 15.0);
   const double step = clicks.back() + 60.0 / 100;
   for (double t = step; t < 29.5; t += 60.0 / 130) clicks.push_back(t);
-  for (double t : clicks) add_click(x, t);
+  for (double t : clicks) test::add_click(x, t, kRate);
   const TempoResult r = tempo_of(x, {}, true, true);
   ASSERT_EQ(r.local_bpm.size(), 1 + x.size() / 512);
   auto median_between = [&](double from_s, double to_s) {

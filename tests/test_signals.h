@@ -71,6 +71,16 @@ inline std::vector<float> chord_piece(double seconds, int rate_hz, double bpm) {
   return x;
 }
 
+/// Adds a metronome click at `t_s` seconds to a mono signal at `rate_hz`: 30 ms of a decaying
+/// 1.5 kHz tone (time constant 6 ms), cut at the signal's end.
+inline void add_click(std::vector<float>& x, double t_s, double rate_hz, double gain = 0.5) {
+  const auto at = std::size_t(t_s * rate_hz);
+  for (std::size_t i = 0; i < std::size_t(0.03 * rate_hz) && at + i < x.size(); ++i) {
+    const double s = double(i) / rate_hz;
+    x[at + i] += float(gain * std::sin(2 * std::numbers::pi * 1500 * s) * std::exp(-s / 0.006));
+  }
+}
+
 /// The onset envelope and the beat network's features (herscan/beat_net.h) of a mono signal at
 /// the default STFT's 22050 Hz, as the profile computes them.
 struct OnsetFeatures {
