@@ -376,13 +376,14 @@ def main():
         downbeat_times = [t for t in downbeat_times if beat_times and beat_times[0] - 1e-6 <= t <= last]
         key = score_key(score)
         drums = any(n[2] == 9 for n in score.notes)
-        rng = np.random.default_rng(piece_seed(prefix + name))
+        seed = piece_seed(prefix + name)
+        rng = np.random.default_rng(seed)
         transpose2, transpose3 = int(rng.integers(-4, 5)), int(rng.integers(-4, 5))
         solo_program = 48 if rng.uniform() < 1 / 3 else 0
         renders = [
             ("band", SOUNDFONTS["fluidr3"], "mp3", lambda t: t, 0, None, None, True),
             ("band2", SOUNDFONTS["timgm6mb"], "ogg", lambda t: t, transpose2, None,
-             np.random.default_rng(piece_seed(prefix + name) + 1), True),
+             np.random.default_rng(seed + 1), True),
             ("solo", solo_font, "flac", rubato_warp(rng), transpose3, solo_program, None, True),
         ]
         for render_name, font, codec, warp, transpose, program, jitter, reverb in renders:
@@ -396,7 +397,7 @@ def main():
                 if render_name == "band2":
                     x, rate = sf.read(tmp_wav)
                     rms = np.sqrt(np.mean(x ** 2)) + 1e-12
-                    noise = pink_noise(len(x), np.random.default_rng(piece_seed(prefix + name) + 2))
+                    noise = pink_noise(len(x), np.random.default_rng(seed + 2))
                     x = x + (rms * 10 ** (-35 / 20)) * noise[:, None]
                     x /= max(1.0, np.max(np.abs(x)) / 0.99)
                     sf.write(tmp_wav, x, rate, subtype="PCM_16")
