@@ -27,8 +27,8 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from eval_key import parse_key  # noqa: E402
-from train_key import features, fold_of, probabilities  # noqa: E402
+from eval_key import parse_key, segment_score  # noqa: E402
+from train_key import features, fold_of, key_index, probabilities  # noqa: E402
 
 CONTEXTS = (0, 1, 2, 3, 5)
 SWITCHES = (5.0, 10.0, 20.0, 40.0, 80.0)
@@ -68,8 +68,6 @@ def measure(f, keys):
     """(time in the true key, number of segments, both keys found with the change within 8 s)."""
     e = f["evidence"]
     start, step, end = e["start_s"], e["block_s"], e.get("end_s")
-    truth = f["truth"]
-    bounds = [t for t, _ in truth[1:]] + [float("inf")]
     segs = []
     for i, k in enumerate(keys):
         a = start + i * step
@@ -78,12 +76,8 @@ def measure(f, keys):
             segs[-1][1] = b
         else:
             segs.append([a, b, k])
-    right = sum(max(0.0, min(b, t1) - max(a, t0)) for a, b, k in segs
-                for (t0, tk), t1 in zip(truth, bounds) if tk == k)
-    total = sum(b - a for a, b, _ in segs)
-    found = [k for _, _, k in segs] == [k for _, k in truth] and all(
-        abs(segs[i][0] - truth[i][0]) <= 8.0 for i in range(1, len(truth)))
-    return (right / total if total > 0 else 0.0), len(segs), found
+    share, changes = segment_score(segs, f["truth"])
+    return share, len(segs), changes is not None and all(c <= 8.0 for c in changes)
 
 
 def main():
@@ -141,11 +135,6 @@ def main():
           f"(single-key {np.mean([x[0] for x in single]):.3f}, joins {np.mean([x[0] for x in joins]):.3f}); "
           f"spurious changes {np.mean([x[1] > 1 for x in single]):.3f} of {len(single)}; "
           f"joins found {sum(x[2] for x in joins)}/{len(joins)}")
-
-
-def key_index(key):
-    tonic, mode = key
-    return tonic + (12 if mode == "minor" else 0)
 
 
 if __name__ == "__main__":

@@ -85,6 +85,20 @@ def run_herscan(herscan, paths, profile, features="key"):
         return [json.loads(line) for line in open(out)]
 
 
+def segment_score(found, truth):
+    """Found segments [(start_s, end_s, key)] against true ones [(start_s, key)] (keys of one kind):
+    the share of the found time in the true key, and the errors of the changes (seconds) where the
+    found keys are the true ones in order (None otherwise)."""
+    bounds = [t for t, _ in truth[1:]] + [float("inf")]
+    right = sum(max(0.0, min(end, t1) - max(start, t0))  # overlap with the true segments of the same key
+                for start, end, key in found for (t0, k), t1 in zip(truth, bounds) if k == key)
+    total = sum(end - start for start, end, _ in found)
+    changes = None
+    if [k for _, _, k in found] == [k for _, k in truth]:
+        changes = [abs(found[i][0] - truth[i][0]) for i in range(1, len(truth))]
+    return (right / total if total > 0 else 0.0), changes
+
+
 def print_segments(files, paths, by_path, tolerance_s=8.0):
     """key.segments against the truth: on single-key files how often a spurious change appears and
     how much of the time is in the true key; on files with truth key_segments (scripts/realset/
@@ -95,24 +109,16 @@ def print_segments(files, paths, by_path, tolerance_s=8.0):
         segments = (((by_path.get(os.path.abspath(path)) or {}).get("key") or {}).get("segments")) or []
         if not segments:
             continue
-        truth = f["truth"].get("key_segments") or [[0.0, f["truth"]["key"]]]
-        truth_keys = [parse_key(k) for _, k in truth]
+        truth = [(t, parse_key(k)) for t, k in f["truth"].get("key_segments") or [[0.0, f["truth"]["key"]]]]
         found = [(s["start_s"], s["end_s"], parse_key(f"{s['tonic']} {s['mode']}")) for s in segments]
-        bounds = [t for t, _ in truth[1:]] + [float("inf")]
-        right = 0.0
-        for start, end, key in found:  # overlap with the true segments of the same key
-            for (t0, _), t1, k in zip(truth, bounds, truth_keys):
-                if k == key:
-                    right += max(0.0, min(end, t1) - max(start, t0))
-        total = sum(end - start for start, end, _ in found)
-        time_right.append(right / total if total > 0 else 0.0)
+        share, changes = segment_score(found, truth)
+        time_right.append(share)
         if len(truth) == 1:
             single += 1
             spurious += len(found) > 1
         else:
             joins += 1
-            if [k for _, _, k in found] == truth_keys:
-                changes = [abs(found[i][0] - truth[i][0]) for i in range(1, len(truth))]
+            if changes is not None:
                 errors += changes
                 exact += all(c <= tolerance_s for c in changes)
     if single:
