@@ -18,7 +18,8 @@ Prints, over the files with a constant true tempo:
   Acc1  estimate within ±4 % of the true tempo
   Acc2  within ±4 % of the tempo × 1, 2, 3, 1/2 or 1/3 (octave and triple errors allowed)
   Acc1+ Acc1 where a track's annotated alternative metrical level also counts (half the tempo for
-        "half-time feel", a third for 3/4 bars), and Acc1 on the files without such an ambiguity
+        "half-time feel", a third for 3/4 bars, half a beat notated above 180 BPM, twice one below
+        70), and Acc1 on the files without such an ambiguity
 and over all files the beat F-measure (±70 ms, every beat, no trimming) and the median offset of
 matched beats; the F-measure again from mir_eval when python3-mir-eval is installed; and, for
 herscan, how well tempo.confidence tells Acc1 hits from misses: its ROC AUC and a reliability table
@@ -147,8 +148,12 @@ def main():
             n_tempo += 1
             a1 = bpm is not None and within(bpm, t)
             a2 = bpm is not None and any(within(bpm, t, k) for k in (1, 2, 3, 0.5, 1 / 3))
-            alt = {"4/4": 0.5, "3/4": 1 / 3}.get(truth.get("time_signature"), 0.5)
-            a1_alt = a1 or (bpm is not None and bool(truth.get("metrical_ambiguity")) and within(bpm, t, alt))
+            # The other level a listener may tap: half a 4/4 beat, a 3/4 bar, half a fast notated
+            # beat, twice a slow one (where the manifest marks the level ambiguous).
+            alts = {{"4/4": 0.5, "3/4": 1 / 3}.get(truth.get("time_signature"), 0.5)}
+            alts |= {0.5} if t > 180 else {2} if t < 70 else set()
+            a1_alt = a1 or (bpm is not None and bool(truth.get("metrical_ambiguity"))
+                            and any(within(bpm, t, k) for k in alts))
             acc1 += a1
             if not truth.get("metrical_ambiguity"):
                 plain.append(bool(a1))

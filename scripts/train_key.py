@@ -3,7 +3,7 @@
 sets, by cross-validation grouped by piece.
 
     scripts/train_key.py MANIFEST... [--tool build/release/bench/key_evidence] [--evidence FILE.jsonl]
-                         [--fitted-from NAME] [--folds 5] [--lambda 0.01] [--write src/key_model.inc]
+                         [--fitted-from NAME,...] [--folds 5] [--lambda 0.01] [--write src/key_model.inc]
 
 Every file with a truth key takes part. bench/key_evidence (built with -DHERSCAN_BUILD_BENCH=ON)
 gives each file's evidence, herscan::KeyEvidence: the key chroma of the whole recording and of its
@@ -15,7 +15,7 @@ The model scores each of the 24 keys by w · x with
   x1  the same with the EDMA profile (Faraldo et al. 2016)
   x2  the same with a profile fitted on the real set: the mean of the training pieces' global
       chroma (each normalised to sum 1) rotated to their true tonic, per mode; only the files of
-      the manifests whose name contains --fitted-from (default "midi": the played music), since
+      the manifests whose name contains one of --fitted-from (default "midi,freedm": the played music), since
       the synthetic sets' chroma is one set of samples playing textbook progressions
   x3  the correlation of the opening chroma with the key's tonic triad
   x4  the same for the closing chroma
@@ -150,7 +150,7 @@ def main():
     parser.add_argument("manifest", nargs="+")
     parser.add_argument("--tool", default="build/release/bench/key_evidence")
     parser.add_argument("--evidence", help="saved bench/key_evidence output for the manifests' files")
-    parser.add_argument("--fitted-from", default="midi")
+    parser.add_argument("--fitted-from", default="midi,freedm")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--lambda", dest="lam", type=float, default=0.01)
     parser.add_argument("--write", help="write the fitted model to this C++ include (src/key_model.inc)")
@@ -159,7 +159,7 @@ def main():
         os.path.dirname(os.path.abspath(args.manifest[0])), "key_evidence.jsonl")
     items = load(args.manifest, args.tool, evidence_path)
     print(f"files {len(items)}  pieces {len(set(i['piece'] for i in items))}")
-    real = [i for i in items if args.fitted_from in i["manifest"]]
+    real = [i for i in items if any(name in i["manifest"] for name in args.fitted_from.split(","))]
 
     held_out, calib_x, calib_y, folds = {}, [], [], []
     for fold in range(args.folds):

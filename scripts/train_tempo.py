@@ -16,7 +16,7 @@ Two stages, both fitted in herscan's own terms so that the C++ reproduces them e
      towards the rule herscan used before (log-periodicity minus a log-normal preference around
      140 BPM, σ 0.9 octave), its strength λ chosen by grouped cross-validation;
   2. the confidence: a logistic regression of "the chosen candidate is within ±4 %" on the chosen
-     candidate's pulse clarity, phase contrast and peak height (TempoEvidence x6, x8, x11), and on
+     candidate's pulse clarity, phase contrast and peak height (TempoEvidence x6, x8, x11), on
      the logit of its softmax probability (clipped to 0.01..0.99) and its periodicity, each times
      the pulse clarity (so that neither speaks where no peak stands out: a lone candidate of
      noise has probability 1 and a high, flat tempogram), fitted on
@@ -39,7 +39,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from calibration import print_calibration, roc_auc  # noqa: E402
+from calibration import expected_calibration_error, print_calibration, roc_auc  # noqa: E402
 
 FEATURES = ["periodicity", "level", "level²", "periodicity×2", "periodicity×½", "periodicity×3",
             "pulse clarity", "level×density", "phase contrast", "periodicity×4/3", "periodicity×2/3", "peak height"]
@@ -61,7 +61,7 @@ def load(manifests, tool, evidence_path, unambiguous_only=()):
             if os.path.abspath(name) in strict and truth.get("metrical_ambiguity"):
                 continue
             if truth.get("tempo_bpm") or truth.get("pulse") is False:
-                files.append(f)
+                files.append(dict(f, set=os.path.basename(name)))
                 paths.append(os.path.abspath(os.path.join(base, f["path"])))
     if not os.path.exists(evidence_path):
         with open(evidence_path, "w") as out:
@@ -80,7 +80,7 @@ def load(manifests, tool, evidence_path, unambiguous_only=()):
         bpm = np.array([c["bpm"] for c in candidates])
         right = np.abs(bpm - truth) <= 0.04 * truth if truth else np.zeros(len(bpm), bool)
         (data if truth else nopulse).append({"piece": f.get("piece", path), "x": x, "bpm": bpm, "right": right,
-                                             "truth": truth, "style": f.get("style", "?")})
+                                             "truth": truth, "style": f.get("style", "?"), "set": f["set"]})
     return data, nopulse
 
 
@@ -211,6 +211,12 @@ def main():
         quiet = held_out[len(data):]
         print(f"no-pulse files: held-out confidence median {np.median(quiet):.3f}, max {max(quiet):.3f}, "
               f"below 0.3: {sum(c < 0.3 for c in quiet)} of {len(quiet)}")
+    for name in sorted({d["set"] for d in data}):
+        inside = [i for i, d in enumerate(data) if d["set"] == name]
+        auc = roc_auc([held_out[i] for i in inside], [labels[i] for i in inside])
+        print(f"  {name:28s} files {len(inside):3d}  Acc1 (held out) {np.mean([labels[i] for i in inside]):.3f}  "
+              f"confidence AUC {'–' if auc is None else f'{auc:.3f}'}  ECE "
+              f"{expected_calibration_error([held_out[i] for i in inside], [labels[i] for i in inside]):.3f}")
     clarity = [d["x"][k][6] for d, (k, _) in zip(everything, oof)]
     auc = roc_auc(clarity[:len(data)], labels[:len(data)])
     print(f"pulse clarity alone (the old confidence) ROC AUC {auc:.3f}" if auc is not None else "")

@@ -31,7 +31,11 @@ Writes OUTPUT_DIR/manifest_midi.json (manifest_freedm.json for FreeDM) in the fo
                  a dotted quarter in 6/8, 9/8 and 12/8), from the first note to the last, in seconds of the
                  rendered file, through the same time warp as the notes; null where unknown
   downbeats_s    the bar starts
-  time_signature the first one; metrical_ambiguity for 3/4 and compound metres
+  time_signature the first one
+  metrical_ambiguity  true for 3/4 and compound metres, and where the score's tempo (any of its
+                 segments') lies outside 70–180 BPM (as modules.py marks it): there the notated
+                 beat and the one a listener taps may differ by a factor of two, though the
+                 notation stays the truth of tempo_bpm (docs/accuracy.md)
   key            only where the score settles it: see `score_key` below; absent otherwise
 Scores converted from Doom's MUS format (89 ticks per quarter at 95 BPM: a 140 Hz clock) carry no
 musical tempo: their beats and tempo are null, their key is kept.
@@ -428,6 +432,9 @@ def main():
                     truth["tempo_bpm"] = None
                     truth["tempo_segments"] = [[round(warp(score.seconds(tick)), 3), round(60e6 / tempo / beat_scale, 3)]
                                                for tick, tempo in score.tempos if score.seconds(tick) < last]
+                tempi = [truth["tempo_bpm"]] if steady else [bpm for _, bpm in truth["tempo_segments"]]
+                if tempi and (min(tempi) < 70 or max(tempi) > 180):
+                    truth["metrical_ambiguity"] = True
             if key:
                 tonic = (key[0] + transpose) % 12
                 truth.update(key=f"{NAMES[tonic]} {key[1]}", key_tonic_pc=tonic, key_mode=key[1],

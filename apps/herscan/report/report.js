@@ -97,13 +97,16 @@
   const state = { search: '', range: {}, camelot: null, sort: null, dir: 1, selected: -1, order: [] };
   for (const r of ranges) state.range[r] = [null, null];
 
+  // Ranges compare values at the resolution the range fields take (0.01), as the histogram bins
+  // them: a tempo of 119.9963 is 120.00, in the bar from 120 and not below its 119.99.
+  const cents = (v) => (v === null ? null : Math.round(v * 100) / 100);
   function passes(i) {
     if (state.search && haystack[i].indexOf(state.search) < 0) return false;
     if (state.camelot !== null && T.camelot[i] !== state.camelot) return false;
     for (const r of ranges) {
       const [lo, hi] = state.range[r];
       if (lo === null && hi === null) continue;
-      const v = T[r][i];
+      const v = cents(T[r][i]);
       if (v === null || (lo !== null && v < lo) || (hi !== null && v > hi)) return false;
     }
     return true;
@@ -248,7 +251,7 @@
   function drawHistogram(shown) {
     const { g, w, h } = canvas2d($('histogram'));
     let lo = Infinity, hi = -Infinity;
-    for (let i = 0; i < N; i++) if (T.bpm[i] > 0) { lo = Math.min(lo, T.bpm[i]); hi = Math.max(hi, T.bpm[i]); }
+    for (let i = 0; i < N; i++) if (T.bpm[i] > 0) { lo = Math.min(lo, cents(T.bpm[i])); hi = Math.max(hi, cents(T.bpm[i])); }
     hist.bars = [];
     if (!(hi >= lo)) { g.fillStyle = css('--muted'); g.fillText('No tempi', 10, 20); return; }
     hist.lo = Math.floor(lo / BIN) * BIN;
@@ -256,7 +259,7 @@
     const all = new Array(hist.bins).fill(0), sub = new Array(hist.bins).fill(0);
     for (let i = 0; i < N; i++) {
       if (!(T.bpm[i] > 0)) continue;
-      const b = Math.min(hist.bins - 1, Math.floor((T.bpm[i] - hist.lo) / BIN));
+      const b = Math.min(hist.bins - 1, Math.floor((cents(T.bpm[i]) - hist.lo) / BIN));
       all[b]++;
       if (shown[i]) sub[b]++;
     }
