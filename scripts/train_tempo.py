@@ -16,7 +16,7 @@ Two stages, both fitted in herscan's own terms so that the C++ reproduces them e
      towards the rule herscan used before (log-periodicity minus a log-normal preference around
      140 BPM, σ 0.9 octave), its strength λ chosen by grouped cross-validation;
   2. the confidence: a logistic regression of "the chosen candidate is within ±4 %" on the chosen
-     candidate's pulse clarity, phase contrast and peak height (TempoEvidence x6, x8, x11), on
+     candidate's pulse clarity, phase contrast and peak height (TempoEvidence x6, x8, x11), and on
      the logit of its softmax probability (clipped to 0.01..0.99) and its periodicity, each times
      the pulse clarity (so that neither speaks where no peak stands out: a lone candidate of
      noise has probability 1 and a high, flat tempogram), fitted on
@@ -212,11 +212,11 @@ def main():
         print(f"no-pulse files: held-out confidence median {np.median(quiet):.3f}, max {max(quiet):.3f}, "
               f"below 0.3: {sum(c < 0.3 for c in quiet)} of {len(quiet)}")
     for name in sorted({d["set"] for d in data}):
-        inside = [i for i, d in enumerate(data) if d["set"] == name]
-        auc = roc_auc([held_out[i] for i in inside], [labels[i] for i in inside])
-        print(f"  {name:28s} files {len(inside):3d}  Acc1 (held out) {np.mean([labels[i] for i in inside]):.3f}  "
-              f"confidence AUC {'–' if auc is None else f'{auc:.3f}'}  ECE "
-              f"{expected_calibration_error([held_out[i] for i in inside], [labels[i] for i in inside]):.3f}")
+        conf = [c for c, d in zip(held_out, data) if d["set"] == name]
+        right = [ok for ok, d in zip(labels, data) if d["set"] == name]
+        auc = roc_auc(conf, right)
+        print(f"  {name:28s} files {len(conf):3d}  Acc1 (held out) {np.mean(right):.3f}  "
+              f"confidence AUC {'–' if auc is None else f'{auc:.3f}'}  ECE {expected_calibration_error(conf, right):.3f}")
     clarity = [d["x"][k][6] for d, (k, _) in zip(everything, oof)]
     auc = roc_auc(clarity[:len(data)], labels[:len(data)])
     print(f"pulse clarity alone (the old confidence) ROC AUC {auc:.3f}" if auc is not None else "")

@@ -18,11 +18,14 @@ Writes OUTPUT_DIR/manifest_metronome.json in the format of the other manifests: 
 null}. Byte-identical from run to run for a seed.
 """
 import argparse
-import json
 import os
+import sys
 
 import numpy as np
 import soundfile as sf
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_nopulse import write_manifest  # noqa: E402
 
 RATE = 44100
 FILES = 30
@@ -78,10 +81,7 @@ def main():
                       "truth": {"tempo_bpm": round(tempo, 3), "beats_s": beats, "downbeats_s": None,
                                 "time_signature": None}})
         print(f"[make_metronome] {name} {len(beats)} clicks", flush=True)
-    manifest = os.path.join(args.output, "manifest_metronome.json")
-    with open(manifest, "w") as f:
-        json.dump({"set": "herscan metronome set", "files": files}, f, indent=1)
-    print(f"{len(files)} files → {manifest}")
+    write_manifest(args.output, "metronome", "herscan metronome set", files)
 
 
 if __name__ == "__main__":

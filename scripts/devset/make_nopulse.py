@@ -141,9 +141,14 @@ def main():
                           "source": "synthesised", "style": f"no pulse: {kind}", "sample_rate": RATE,
                           "channels": 1, "duration_s": SECONDS,
                           "truth": {"tempo_bpm": None, "beats_s": None, "pulse": False}})
-    manifest = os.path.join(args.output, "manifest_nopulse.json")
+    write_manifest(args.output, "nopulse", "herscan no-pulse set", files)
+
+
+def write_manifest(output, name, title, files):
+    """Writes OUTPUT/manifest_NAME.json in the development sets' manifest format."""
+    manifest = os.path.join(output, f"manifest_{name}.json")
     with open(manifest, "w") as f:
-        json.dump({"set": "herscan no-pulse set", "files": files}, f, indent=1)
+        json.dump({"set": title, "files": files}, f, indent=1)
     print(f"{len(files)} files → {manifest}")
 
 
